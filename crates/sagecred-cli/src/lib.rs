@@ -1,0 +1,1 @@
+//! The sagecred command line (being written).

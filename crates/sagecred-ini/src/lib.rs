@@ -1,0 +1,1 @@
+//! AWS shared config and credentials files (being written).
