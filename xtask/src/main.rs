@@ -1,1 +1,136 @@
-fn main() {}
+//! sagecred's build system: `cargo xtask <task>`.
+//!
+//! * `test`: install what the tests need (Debian packages, moto and boto3 from PyPI), start
+//!   a moto server on loopback, run fmt, clippy, doc and the whole test suite, stop the
+//!   server. `.ci/run` runs exactly this.
+//! * `services`: start the test services and print the variables that point at them, for
+//!   running single tests by hand.
+//!
+//! It has no dependencies beyond std, so it builds in seconds.
+#![allow(clippy::print_stdout, clippy::print_stderr)] // A build tool talks to the terminal.
+
+mod deps;
+mod moto;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+const USAGE: &str = "usage: cargo xtask <task>
+
+tasks:
+  test        install test dependencies, start moto, run fmt/clippy/doc/tests, stop moto
+  test --no-install
+              the same without installing packages (they must already be there)
+  services    start moto and print the environment for running tests by hand (Ctrl-C stops)
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(&args[1..]),
+        Some("services") => services(),
+        Some("-h" | "--help" | "help") | None => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown task `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (the parent of this crate's directory).
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+/// Runs a command in the workspace root, echoing it, and fails if it fails.
+fn run(cmd: &mut Command) -> Result {
+    eprintln!("xtask: $ {}", shown(cmd));
+    let started = Instant::now();
+    let status = cmd
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot start `{}`: {e}", shown(cmd)))?;
+    eprintln!(
+        "xtask: `{}` finished in {:.1}s",
+        shown(cmd),
+        started.elapsed().as_secs_f64()
+    );
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{}` failed ({status})", shown(cmd)))
+    }
+}
+
+fn shown(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for a in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&a.to_string_lossy());
+    }
+    s
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+fn test(args: &[String]) -> Result {
+    let started = Instant::now();
+    let install = !args.iter().any(|a| a == "--no-install");
+    if install {
+        deps::install()?;
+    }
+    deps::check()?;
+
+    run(cargo().args(["fmt", "--all", "--check"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(cargo()
+        .args(["doc", "--workspace", "--no-deps", "--locked"])
+        .env("RUSTDOCFLAGS", "-D warnings"))?;
+    // Build the tests before starting moto, so that moto does not sit idle through a build.
+    run(cargo().args(["test", "--workspace", "--locked", "--no-run"]))?;
+
+    let moto = moto::Moto::start(&root().join("target/xtask"))?;
+    let outcome = run(cargo()
+        .args(["test", "--workspace", "--locked"])
+        .env("SAGECRED_MOTO_ENDPOINT", moto.endpoint())
+        .env("SAGECRED_REQUIRE_ALL", "1"));
+    drop(moto);
+    outcome?;
+    eprintln!(
+        "xtask: all checks passed in {:.0}s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn services() -> Result {
+    let moto = moto::Moto::start(&root().join("target/xtask"))?;
+    println!("export SAGECRED_MOTO_ENDPOINT={}", moto.endpoint());
+    eprintln!("xtask: services are up; press Ctrl-C to stop them");
+    loop {
+        std::thread::park();
+    }
+}

@@ -8,11 +8,13 @@
 //! * [`Credentials`], whose secret parts never print;
 //! * the async [`CredentialStore`] trait that every backend (plaintext files, OS keychain,
 //!   IAM Identity Center) implements, with [`StoreError`] separating "not present" from
-//!   "broken" so that callers can fall through a chain of stores.
+//!   "broken" so that callers can fall through a chain of stores;
+//! * [`role::resolve_role`], the order in which the SageMaker execution role is found.
 #![warn(missing_docs)]
 
 mod credentials;
 mod names;
+pub mod role;
 mod store;
 
 pub use credentials::{Credentials, REDACTED, Secret};

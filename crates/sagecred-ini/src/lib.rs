@@ -1,1 +1,40 @@
-//! AWS shared config and credentials files (being written).
+//! The AWS shared `config` and `credentials` files: AWS-faithful parsing, byte-preserving
+//! edits, and locked atomic writes.
+//!
+//! * [`Document`] is one file, parsed by the rules of AWS's profile parser (smithy-rs
+//!   `aws-config`, checked against AWS's conformance cases) while keeping every byte, so
+//!   that an edit changes only the lines it must.
+//! * [`ProfileSet`] merges both files as the SDKs do: the credentials file overrides the
+//!   config file property by property.
+//! * [`edit`] and [`write_atomic`] write safely: a lock against concurrent writers, a
+//!   temporary file, fsync, rename, and mode 0600 for new files.
+//! * [`FileStore`] is the plaintext [`sagecred_core::CredentialStore`] over the
+//!   credentials file.
+//!
+//! This crate never looks at the environment or the home directory: callers resolve the
+//! two paths (honouring `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE`) and pass
+//! them in as [`AwsFiles`].
+#![warn(missing_docs)]
+
+use std::path::PathBuf;
+
+mod document;
+mod fs;
+mod profile_set;
+mod store;
+mod syntax;
+
+pub use document::{Document, EditError, FileKind, ParseError, Section, SectionKey};
+pub use fs::{IniError, edit, write_atomic};
+pub use profile_set::ProfileSet;
+pub use store::FileStore;
+
+/// Paths of the two files, resolved by the caller (this crate never reads the
+/// environment or `HOME`).
+#[derive(Debug, Clone)]
+pub struct AwsFiles {
+    /// The shared config file, usually `~/.aws/config`.
+    pub config: PathBuf,
+    /// The shared credentials file, usually `~/.aws/credentials`.
+    pub credentials: PathBuf,
+}

@@ -1,0 +1,300 @@
+//! The clap definition of the command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use sagecred_core::{ProfileName, Region};
+
+/// sagecred: SageMaker IAM setup in one command, with credentials kept out of plaintext.
+#[derive(Debug, Parser)]
+#[command(
+    name = "sagecred",
+    version,
+    about,
+    propagate_version = true,
+    after_help = "Examples:\n  sagecred configure --profile dev\n  sagecred whoami --profile dev --output json\n  sagecred profiles"
+)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The profile to use [default: $AWS_PROFILE, then `default`]
+    #[arg(long, global = true, value_name = "NAME", value_parser = parse_profile)]
+    pub profile: Option<ProfileName>,
+
+    /// How to print data: text for people, json for scripts
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+
+    /// Print debug logs to stderr (secrets are never logged)
+    #[arg(long, global = true)]
+    pub debug: bool,
+}
+
+/// How commands print data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned text for people.
+    Text,
+    /// JSON for scripts.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Store access keys for a profile, prompting like `aws configure`
+    #[command(after_help = "Examples:\n  \
+        sagecred configure --profile dev\n  \
+        printf '%s\\n%s\\n' \"$KEY_ID\" \"$SECRET\" | sagecred configure --profile ci --stdin --region us-east-1\n\n\
+        Secrets are never taken from the command line: they are read without echo from the\n\
+        terminal, or as two lines (key id, then secret) from stdin with --stdin.")]
+    Configure(ConfigureArgs),
+
+    /// Import the accessKeys.csv file that the IAM console downloads
+    #[command(after_help = "Examples:\n  \
+        sagecred import ~/Downloads/sagemaker-developer_accessKeys.csv --profile dev\n  \
+        sagecred import accessKeys.csv --region eu-west-1")]
+    Import(ImportArgs),
+
+    /// List profiles with their store, region, masked key id and SageMaker role
+    #[command(after_help = "Examples:\n  sagecred profiles\n  sagecred profiles --output json")]
+    Profiles,
+
+    /// Show who AWS says you are (STS GetCallerIdentity) and cache the account id
+    #[command(
+        after_help = "Examples:\n  sagecred whoami\n  sagecred whoami --profile dev --output json"
+    )]
+    Whoami,
+
+    /// Print shell code that sets AWS_PROFILE, AWS_REGION and SAGEMAKER_ROLE
+    #[command(after_help = "Examples:\n  \
+        eval \"$(sagecred env)\"                          # in ~/.bashrc or ~/.zshrc\n  \
+        sagecred env --shell fish | source              # in ~/.config/fish/config.fish\n  \
+        sagecred env --shell powershell | Out-String | Invoke-Expression   # in $PROFILE\n  \
+        for /f \"delims=\" %i in ('sagecred env --shell cmd') do %i     # cmd.exe\n  \
+        eval \"$(sagecred env --unset)\"                  # clear the variables again\n\n\
+        It reads only ~/.aws/config: no network, no keychain, no credentials file, so it is\n\
+        safe and fast at every shell start. --credentials also exports temporary keys, which\n\
+        reads the profile's store; prefer credential_process, which SDKs call on demand.")]
+    Env(EnvArgs),
+
+    /// Switch this shell to another profile (through the function from `shell-init`)
+    #[command(after_help = "Examples:\n  \
+        sagecred use dev\n  \
+        sagecred use prod --shell zsh\n\n\
+        `sagecred use` changes the current shell only through the function that\n\
+        `sagecred shell-init` prints; without it, it prints the shell code to run.")]
+    Use(UseArgs),
+
+    /// Print the shell function that makes `sagecred use PROFILE` switch the current shell
+    #[command(after_help = "Examples:\n  \
+        eval \"$(sagecred shell-init bash)\"                 # ~/.bashrc\n  \
+        eval \"$(sagecred shell-init zsh)\"                  # ~/.zshrc\n  \
+        sagecred shell-init fish | source                  # ~/.config/fish/config.fish\n  \
+        sagecred shell-init powershell | Out-String | Invoke-Expression   # $PROFILE")]
+    ShellInit(ShellInitArgs),
+
+    /// Show, set or look up the SageMaker execution role of a profile
+    #[command(after_help = "Examples:\n  \
+        sagecred role                                  # the role, and where it came from\n  \
+        sagecred role set arn:aws:iam::123456789012:role/SageMaker-UNetTraining-ExecutionRole\n  \
+        sagecred role resolve --profile dev            # ask AWS, cache the account and ARN\n\n\
+        Resolution order: --role, then SAGEMAKER_ROLE, then the profile's sagemaker_role_arn,\n\
+        then arn:aws:iam::{aws_account_id}:role/SageMaker-UNetTraining-ExecutionRole.")]
+    Role(RoleArgs),
+
+    /// Print a shell completion script
+    #[command(after_help = "Examples:\n  \
+        sagecred completions bash > ~/.local/share/bash-completion/completions/sagecred\n  \
+        sagecred completions zsh > \"${fpath[1]}/_sagecred\"\n  \
+        sagecred completions fish > ~/.config/fish/completions/sagecred.fish")]
+    Completions(CompletionsArgs),
+
+    /// Print the man page (roff) of sagecred or of one of its commands
+    #[command(hide = true, name = "__man")]
+    Man(ManArgs),
+}
+
+/// Arguments of `env`.
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// The shell to write code for [default: from $SHELL, else the platform's]
+    #[arg(long, value_name = "SHELL", value_parser = parse_shell)]
+    pub shell: Option<sagecred_shell::Shell>,
+
+    /// Use this SageMaker execution role instead of resolving one
+    #[arg(long, value_name = "ARN")]
+    pub role: Option<String>,
+
+    /// Also export temporary credentials from the profile's store
+    #[arg(long)]
+    pub credentials: bool,
+
+    /// Print code that clears the variables instead
+    #[arg(long)]
+    pub unset: bool,
+}
+
+/// Arguments of `use`.
+#[derive(Debug, Args)]
+pub struct UseArgs {
+    /// The profile to switch to
+    #[arg(value_name = "PROFILE", value_parser = parse_profile)]
+    pub target: ProfileName,
+
+    /// The shell to write code for [default: from $SHELL, else the platform's]
+    #[arg(long, value_name = "SHELL", value_parser = parse_shell)]
+    pub shell: Option<sagecred_shell::Shell>,
+}
+
+/// Arguments of `shell-init`.
+#[derive(Debug, Args)]
+pub struct ShellInitArgs {
+    /// bash, zsh, sh, dash, fish, powershell (pwsh) or cmd
+    #[arg(value_name = "SHELL", value_parser = parse_shell)]
+    pub shell: sagecred_shell::Shell,
+}
+
+/// Arguments of `role`.
+#[derive(Debug, Args)]
+pub struct RoleArgs {
+    /// What to do; without one, show the resolved role
+    #[command(subcommand)]
+    pub action: Option<RoleAction>,
+}
+
+/// The `role` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RoleAction {
+    /// Store a role ARN as the profile's sagemaker_role_arn
+    #[command(
+        after_help = "Examples:\n  sagecred role set arn:aws:iam::123456789012:role/ml/Trainer --profile dev"
+    )]
+    Set {
+        /// The role ARN, as shown by the IAM console or `aws iam get-role`
+        #[arg(value_name = "ARN")]
+        arn: String,
+    },
+    /// Ask AWS: cache the account id (STS) and the role's exact ARN (IAM GetRole)
+    #[command(
+        after_help = "Examples:\n  sagecred role resolve --profile dev\n  sagecred role resolve --name MyTrainingRole"
+    )]
+    Resolve {
+        /// The role name to look up [default: the profile's role, else SageMaker-UNetTraining-ExecutionRole]
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+    },
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// bash, zsh, fish, powershell or elvish
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+/// Arguments of the hidden `__man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print; none for the top-level page
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
+}
+
+/// Where `configure` and `import` keep the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StoreChoice {
+    /// Plaintext in the AWS shared credentials file (what `aws configure` does).
+    File,
+}
+
+/// Arguments of `configure`.
+#[derive(Debug, Args)]
+pub struct ConfigureArgs {
+    /// Read the access key id and the secret as two lines from stdin instead of prompting
+    #[arg(long)]
+    pub stdin: bool,
+
+    /// The profile's default region [prompted; default: kept, else us-east-1]
+    #[arg(long, value_parser = parse_region)]
+    pub region: Option<Region>,
+
+    /// Where to keep the keys
+    #[arg(long, value_enum, default_value_t = StoreChoice::File)]
+    pub store: StoreChoice,
+}
+
+/// Arguments of `import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The CSV file downloaded from the IAM console
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// The profile's default region [default: kept, else us-east-1]
+    #[arg(long, value_parser = parse_region)]
+    pub region: Option<Region>,
+
+    /// Where to keep the keys
+    #[arg(long, value_enum, default_value_t = StoreChoice::File)]
+    pub store: StoreChoice,
+}
+
+fn parse_profile(s: &str) -> Result<ProfileName, String> {
+    s.parse()
+        .map_err(|e: sagecred_core::ValidationError| e.to_string())
+}
+
+fn parse_shell(s: &str) -> Result<sagecred_shell::Shell, String> {
+    sagecred_shell::Shell::from_name(s).ok_or_else(|| {
+        format!("unknown shell `{s}`: use bash, zsh, sh, dash, fish, powershell (pwsh) or cmd")
+    })
+}
+
+fn parse_region(s: &str) -> Result<Region, String> {
+    s.parse()
+        .map_err(|e: sagecred_core::ValidationError| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_command_has_an_example() {
+        let cmd = Cli::command();
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            let help = sub
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            assert!(
+                help.contains("Examples:"),
+                "`{}` --help has no example",
+                sub.get_name()
+            );
+            assert!(
+                help.contains(&format!("sagecred {}", sub.get_name())) || sub.is_hide_set(),
+                "{}",
+                sub.get_name()
+            );
+        }
+    }
+}

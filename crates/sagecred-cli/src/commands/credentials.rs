@@ -1,0 +1,75 @@
+//! Resolving a profile's credentials the way every AWS SDK does, through aws-config's
+//! profile provider: plaintext keys, `credential_process`, SSO and assume-role alike.
+
+use aws_credential_types::provider::ProvideCredentials;
+use aws_smithy_types::date_time::Format;
+use sagecred_core::{ProfileName, Secret};
+use sagecred_shell::EnvChange;
+
+use super::block_on;
+use crate::context::Context;
+use crate::error::{CliError, error_chain};
+
+/// Credentials ready to be exported as environment variables.
+#[derive(Debug)]
+pub(crate) struct ResolvedCredentials {
+    access_key_id: String,
+    secret_access_key: Secret,
+    session_token: Option<Secret>,
+    /// RFC 3339, UTC.
+    expiration: Option<String>,
+}
+
+impl ResolvedCredentials {
+    /// The `AWS_*` variables. Absent parts are unset, so that a token of earlier
+    /// credentials cannot pair with a new key.
+    pub(crate) fn changes(&self) -> Vec<EnvChange<'_>> {
+        let mut out = vec![
+            EnvChange::Set("AWS_ACCESS_KEY_ID", &self.access_key_id),
+            EnvChange::Set("AWS_SECRET_ACCESS_KEY", self.secret_access_key.expose()),
+        ];
+        out.push(match &self.session_token {
+            Some(t) => EnvChange::Set("AWS_SESSION_TOKEN", t.expose()),
+            None => EnvChange::Unset("AWS_SESSION_TOKEN"),
+        });
+        out.push(match &self.expiration {
+            Some(e) => EnvChange::Set("AWS_CREDENTIAL_EXPIRATION", e),
+            None => EnvChange::Unset("AWS_CREDENTIAL_EXPIRATION"),
+        });
+        out
+    }
+}
+
+/// Resolves `profile`'s credentials with the SDK's own profile provider.
+pub(crate) fn resolve(
+    ctx: &Context,
+    profile: &ProfileName,
+    region: Option<&str>,
+) -> Result<ResolvedCredentials, CliError> {
+    let region = ctx.region_for(region)?;
+    block_on(async {
+        let provider_config = aws_config::provider_config::ProviderConfig::default()
+            .with_region(Some(aws_config::Region::new(region.as_str().to_owned())));
+        let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
+            .configure(&provider_config)
+            .profile_name(profile.as_str())
+            .build();
+        let creds = provider.provide_credentials().await.map_err(|e| {
+            CliError::new(
+                crate::error::ErrorKind::Store,
+                format!("cannot load credentials for profile `{profile}`: {}", error_chain(&e)),
+            )
+            .with_hint(format!("check the profile with `sagecred profiles`, or store keys with `sagecred configure --profile {profile}`"))
+        })?;
+        Ok(ResolvedCredentials {
+            access_key_id: creds.access_key_id().to_owned(),
+            secret_access_key: Secret::from(creds.secret_access_key()),
+            session_token: creds.session_token().map(Secret::from),
+            expiration: creds.expiry().and_then(|t| {
+                aws_smithy_types::DateTime::from(t)
+                    .fmt(Format::DateTime)
+                    .ok()
+            }),
+        })
+    })?
+}

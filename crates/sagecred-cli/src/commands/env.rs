@@ -1,0 +1,222 @@
+//! `sagecred env` and `sagecred use`: shell code that sets the profile's variables.
+//!
+//! `env` runs at every shell start, so its default path reads `~/.aws/config` and nothing
+//! else: no network, no keychain, no credentials file, and no async runtime.
+
+use std::io::IsTerminal;
+
+use sagecred_core::role::{RoleInputs, resolve_role};
+use sagecred_ini::{ProfileSet, Section};
+use sagecred_shell::{EnvChange, Shell};
+
+use crate::cli::{EnvArgs, UseArgs};
+use crate::context::Context;
+use crate::error::CliError;
+use crate::output;
+
+/// The variables `env` always manages.
+const PROFILE_VARS: [&str; 4] = [
+    "AWS_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "SAGEMAKER_ROLE",
+];
+/// The variables `env --credentials` adds, and `use` clears.
+const CREDENTIAL_VARS: [&str; 4] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+];
+
+/// Whether the values describe the current shell (`env`) or a switch away from it (`use`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The environment's `AWS_REGION` and `SAGEMAKER_ROLE` win, as in the AWS CLI.
+    Env,
+    /// The environment holds the previous profile's values: ignore them.
+    Switch,
+}
+
+pub(super) fn run_env(ctx: &Context, args: &EnvArgs) -> Result<(), CliError> {
+    let shell = pick_shell(ctx, args.shell)?;
+    if args.unset {
+        let mut names: Vec<&str> = PROFILE_VARS.to_vec();
+        if args.credentials {
+            names.extend(CREDENTIAL_VARS);
+        }
+        let changes: Vec<EnvChange<'_>> = names.into_iter().map(EnvChange::Unset).collect();
+        return emit(shell, &changes);
+    }
+    let values = ProfileValues::resolve(ctx, &ctx.profile, args.role.as_deref(), Mode::Env)?;
+    let mut changes = values.changes(Mode::Env);
+    let creds;
+    if args.credentials {
+        creds = super::credentials::resolve(ctx, &ctx.profile, values.region.as_deref())?;
+        changes.extend(creds.changes());
+    }
+    emit(shell, &changes)
+}
+
+pub(super) fn run_use(ctx: &Context, args: &UseArgs) -> Result<(), CliError> {
+    let shell = pick_shell(ctx, args.shell)?;
+    let values = ProfileValues::resolve(ctx, &args.target, None, Mode::Switch)?;
+    let mut changes: Vec<EnvChange<'_>> =
+        CREDENTIAL_VARS.into_iter().map(EnvChange::Unset).collect();
+    changes.extend(values.changes(Mode::Switch));
+    emit(shell, &changes)?;
+    if !ctx.env.in_shell_function && std::io::stdout().is_terminal() {
+        eprintln!(
+            "hint: this only printed the code; to switch shells with `sagecred use`, add the line from `sagecred shell-init {}` to your shell profile",
+            shell_name_for_hint(ctx, shell)
+        );
+    }
+    Ok(())
+}
+
+fn shell_name_for_hint(ctx: &Context, shell: Shell) -> String {
+    match (shell, ctx.env.shell.as_deref()) {
+        (Shell::Posix, Some(path)) => path.rsplit('/').next().unwrap_or("bash").to_owned(),
+        (Shell::Posix, None) => "bash".to_owned(),
+        (other, _) => other.as_str().to_owned(),
+    }
+}
+
+/// `--shell`, else `$SHELL`'s basename, else the platform default.
+pub(crate) fn pick_shell(ctx: &Context, flag: Option<Shell>) -> Result<Shell, CliError> {
+    if let Some(shell) = flag {
+        return Ok(shell);
+    }
+    match ctx.env.shell.as_deref() {
+        Some(path) => Shell::from_name(path).ok_or_else(|| {
+            CliError::user(format!("cannot write code for SHELL={path}"))
+                .with_hint("pass --shell bash, zsh, sh, dash, fish, powershell or cmd")
+        }),
+        None => Ok(Shell::platform_default()),
+    }
+}
+
+fn emit(shell: Shell, changes: &[EnvChange<'_>]) -> Result<(), CliError> {
+    let code = sagecred_shell::render(shell, changes).map_err(|e| {
+        CliError::config(e.to_string())
+            .with_hint("nothing was printed; fix the value and run again")
+    })?;
+    output::print(&code)
+}
+
+/// The values `env` and `use` export for one profile.
+#[derive(Debug)]
+struct ProfileValues {
+    profile: Option<String>,
+    region: Option<String>,
+    role: Option<String>,
+}
+
+impl ProfileValues {
+    fn resolve(
+        ctx: &Context,
+        name: &sagecred_core::ProfileName,
+        role_flag: Option<&str>,
+        mode: Mode,
+    ) -> Result<Self, CliError> {
+        let set = ProfileSet::load_config_only(&ctx.files)?;
+        let section = match set.profile(name.as_str()) {
+            Some(section) => Some(section),
+            // A profile may exist only in the credentials file (plaintext keys and no
+            // config section). Only in that rare case is the credentials file read.
+            None => ProfileSet::load(&ctx.files)?.profile(name.as_str()),
+        };
+        let explicit = mode == Mode::Switch || ctx.profile_named;
+        let Some(section) = section else {
+            if explicit {
+                return Err(CliError::user(format!(
+                    "profile `{name}` is not in {} or {}",
+                    ctx.files.config.display(),
+                    ctx.files.credentials.display()
+                ))
+                .with_hint("list profiles with `sagecred profiles`, or create one with `sagecred configure`"));
+            }
+            eprintln!(
+                "sagecred: no `{name}` profile yet; run `sagecred setup` or `sagecred configure`"
+            );
+            return Ok(Self::unresolved(ctx, role_flag, mode));
+        };
+        Ok(Self::from_section(ctx, name, &section, role_flag, mode))
+    }
+
+    /// Values when the profile does not exist: only what the environment or flags give.
+    fn unresolved(ctx: &Context, role_flag: Option<&str>, mode: Mode) -> Self {
+        let env_role = (mode == Mode::Env)
+            .then_some(ctx.env.sagemaker_role.as_deref())
+            .flatten();
+        let role = resolve_role(RoleInputs {
+            flag: role_flag,
+            environment: env_role,
+            ..Default::default()
+        });
+        Self {
+            profile: None,
+            region: (mode == Mode::Env)
+                .then(|| ctx.env.region().map(str::to_owned))
+                .flatten(),
+            role: role.role.map(|(arn, _)| arn.to_string()),
+        }
+    }
+
+    fn from_section(
+        ctx: &Context,
+        name: &sagecred_core::ProfileName,
+        section: &Section,
+        role_flag: Option<&str>,
+        mode: Mode,
+    ) -> Self {
+        let profile_region = section.get("region");
+        let region = match mode {
+            Mode::Env => ctx.env.region().or(profile_region),
+            Mode::Switch => profile_region,
+        };
+        let resolution = resolve_role(RoleInputs {
+            flag: role_flag,
+            environment: match mode {
+                Mode::Env => ctx.env.sagemaker_role.as_deref(),
+                Mode::Switch => None,
+            },
+            profile_arn: section.get("sagemaker_role_arn"),
+            account_id: section.get("aws_account_id"),
+            region,
+        });
+        for skipped in &resolution.skipped {
+            eprintln!("sagecred: warning: {skipped}; ignoring it");
+        }
+        if resolution.role.is_none() {
+            eprintln!(
+                "sagecred: no SageMaker role for profile `{name}`: run `sagecred role resolve --profile {name}` (or `sagecred whoami`) to cache the account id, or `sagecred role set ARN`"
+            );
+        }
+        if region.is_none() {
+            eprintln!(
+                "sagecred: profile `{name}` has no region: run `sagecred configure --profile {name}` or set AWS_REGION"
+            );
+        }
+        Self {
+            profile: Some(name.as_str().to_owned()),
+            region: region.map(str::to_owned),
+            role: resolution.role.map(|(arn, _)| arn.to_string()),
+        }
+    }
+
+    /// Set what is known. On a switch, clear what the new profile does not define, so that
+    /// nothing of the previous profile stays behind.
+    fn changes(&self, mode: Mode) -> Vec<EnvChange<'_>> {
+        let values = [&self.profile, &self.region, &self.region, &self.role];
+        let mut out = Vec::with_capacity(PROFILE_VARS.len());
+        for (name, value) in PROFILE_VARS.into_iter().zip(values) {
+            match value {
+                Some(v) => out.push(EnvChange::Set(name, v.as_str())),
+                None if mode == Mode::Switch => out.push(EnvChange::Unset(name)),
+                None => {}
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,53 @@
+//! One module per subcommand, and the dispatcher that picks one.
+//!
+//! Commands that talk to AWS or to an async store build a single-threaded tokio runtime
+//! for themselves; the others never start one.
+
+mod configure;
+mod credentials;
+mod env;
+mod import;
+mod keys;
+mod profiles;
+mod role;
+mod shell_init;
+mod whoami;
+
+pub use shell_init::man_page;
+
+use crate::cli::{Cli, Command};
+use crate::context::Context;
+use crate::error::CliError;
+
+/// Runs the chosen subcommand.
+pub(crate) fn dispatch(cli: Cli) -> Result<(), CliError> {
+    // These need no profile, files or environment.
+    match &cli.command {
+        Command::ShellInit(args) => return shell_init::run_init(args),
+        Command::Completions(args) => return shell_init::run_completions(args),
+        Command::Man(args) => return shell_init::run_man(args.command.as_deref()),
+        _ => {}
+    }
+    let ctx = Context::new(&cli.global)?;
+    match cli.command {
+        Command::Env(args) => env::run_env(&ctx, &args),
+        Command::Use(args) => env::run_use(&ctx, &args),
+        Command::Role(args) => role::run(&ctx, &args),
+        Command::ShellInit(_) | Command::Completions(_) | Command::Man(_) => {
+            unreachable!("handled above")
+        }
+        Command::Configure(args) => configure::run(&ctx, &args),
+        Command::Import(args) => import::run(&ctx, &args),
+        Command::Profiles => profiles::run(&ctx),
+        Command::Whoami => whoami::run(&ctx),
+    }
+}
+
+/// Runs `future` to completion on a fresh single-threaded runtime.
+pub(crate) fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, CliError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::internal(format!("starting the async runtime: {e}")))?;
+    Ok(runtime.block_on(future))
+}

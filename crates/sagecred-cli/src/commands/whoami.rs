@@ -1,0 +1,103 @@
+//! `sagecred whoami`: STS GetCallerIdentity with the profile's credentials, the guide's
+//! `aws sts get-caller-identity`. The account id is cached in the profile so that
+//! `sagecred env` can build the default role ARN without the network.
+
+use aws_config::BehaviorVersion;
+use aws_sdk_sts::error::DisplayErrorContext;
+use sagecred_ini::{FileKind, SectionKey};
+use serde_json::json;
+
+use super::{block_on, keys};
+use crate::cli::OutputFormat;
+use crate::context::Context;
+use crate::error::CliError;
+use crate::output;
+
+/// The caller identity as STS reports it.
+#[derive(Debug)]
+pub(crate) struct Identity {
+    pub(crate) account: String,
+    pub(crate) arn: String,
+    pub(crate) user_id: String,
+}
+
+pub(super) fn run(ctx: &Context) -> Result<(), CliError> {
+    let set = keys::load_profiles(ctx)?;
+    let profile = set.profile(ctx.profile.as_str());
+    if profile.is_none() && ctx.profile_named {
+        return Err(CliError::user(format!(
+            "profile `{}` is not in {} or {}",
+            ctx.profile,
+            ctx.files.config.display(),
+            ctx.files.credentials.display()
+        ))
+        .with_hint(
+            "list profiles with `sagecred profiles`, or create it with `sagecred configure`",
+        ));
+    }
+    let region = ctx.region_for(profile.as_ref().and_then(|p| p.get("region")))?;
+    let identity = block_on(caller_identity(ctx, profile.is_some(), region.as_str()))??;
+
+    // Cache the account id only when the identity came from the profile's own credentials.
+    if profile.is_some()
+        && profile.as_ref().and_then(|p| p.get("aws_account_id")) != Some(identity.account.as_str())
+        && let Ok(account) = identity.account.parse::<sagecred_core::AccountId>()
+    {
+        let section = SectionKey::Profile(ctx.profile.as_str().to_owned());
+        sagecred_ini::edit(&ctx.files.config, FileKind::Config, |doc| {
+            doc.set(&section, "aws_account_id", account.as_str());
+            Ok::<_, CliError>(())
+        })?;
+    }
+
+    match ctx.output {
+        OutputFormat::Json => output::print_json(&json!({
+            "Account": identity.account,
+            "Arn": identity.arn,
+            "UserId": identity.user_id,
+            "Profile": ctx.profile.as_str(),
+        })),
+        OutputFormat::Text => output::print(&format!(
+            "account  {}\narn      {}\nuser id  {}\nprofile  {}\n",
+            identity.account, identity.arn, identity.user_id, ctx.profile
+        )),
+    }
+}
+
+/// Calls GetCallerIdentity. With `use_profile`, the credentials come from the profile
+/// alone, as `aws --profile P` does, even when `AWS_ACCESS_KEY_ID` is set.
+pub(crate) async fn caller_identity(
+    ctx: &Context,
+    use_profile: bool,
+    region: &str,
+) -> Result<Identity, CliError> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_owned()));
+    if use_profile {
+        loader = loader
+            .profile_name(ctx.profile.as_str())
+            .credentials_provider(
+                aws_config::profile::ProfileFileCredentialsProvider::builder()
+                    .profile_name(ctx.profile.as_str())
+                    .build(),
+            );
+    }
+    let config = loader.load().await;
+    let client = aws_sdk_sts::Client::new(&config);
+    tracing::debug!(profile = %ctx.profile, region, "calling sts:GetCallerIdentity");
+    let out = client.get_caller_identity().send().await.map_err(|e| {
+        CliError::aws(format!(
+            "sts:GetCallerIdentity for profile `{}` failed: {}",
+            ctx.profile,
+            DisplayErrorContext(&e)
+        ))
+        .with_hint(
+            "check the keys with `sagecred profiles`, or store new ones with `sagecred configure`",
+        )
+    })?;
+    Ok(Identity {
+        account: out.account().unwrap_or_default().to_owned(),
+        arn: out.arn().unwrap_or_default().to_owned(),
+        user_id: out.user_id().unwrap_or_default().to_owned(),
+    })
+}

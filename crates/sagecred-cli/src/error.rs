@@ -1,0 +1,168 @@
+//! The CLI's one error type: a kind that decides the exit code, a message and a hint.
+
+use std::fmt;
+use std::process::ExitCode;
+
+/// What went wrong, in the terms that decide the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The user asked for something invalid (bad value, missing input). Exit 2.
+    User,
+    /// A configuration or input file is malformed or unusable. Exit 3.
+    Config,
+    /// An AWS call failed (auth, permissions, network). Exit 4.
+    Aws,
+    /// A credential store is unavailable or refused. Exit 5.
+    Store,
+    /// A bug or an unexpected system failure. Exit 70 (EX_SOFTWARE).
+    Internal,
+    /// stdout was closed by its reader (`sagecred profiles | head -1`): not a failure.
+    BrokenPipe,
+}
+
+impl ErrorKind {
+    /// The process exit code for this kind.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Self::BrokenPipe => 0,
+            Self::User => 2,
+            Self::Config => 3,
+            Self::Aws => 4,
+            Self::Store => 5,
+            Self::Internal => 70,
+        }
+    }
+}
+
+/// An error on its way to the user: one line of message and an optional hint line.
+///
+/// Messages name the file, line or value concerned, and never a secret.
+#[derive(Debug)]
+pub struct CliError {
+    kind: ErrorKind,
+    message: String,
+    hint: Option<String>,
+}
+
+impl CliError {
+    /// An error of `kind` with `message`.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// Invalid user input.
+    pub fn user(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::User, message)
+    }
+
+    /// A malformed file or configuration.
+    pub fn config(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Config, message)
+    }
+
+    /// A failed AWS call.
+    pub fn aws(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Aws, message)
+    }
+
+    /// An unexpected failure.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Internal, message)
+    }
+
+    /// Adds a line telling the user what to do.
+    #[must_use]
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// The kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// Prints the error to stderr and returns its exit code.
+    pub(crate) fn report(&self) -> ExitCode {
+        if self.kind != ErrorKind::BrokenPipe {
+            eprintln!("error: {}", self.message);
+            if let Some(hint) = &self.hint {
+                eprintln!("hint: {hint}");
+            }
+        }
+        ExitCode::from(self.kind.exit_code())
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CliError {}
+
+impl From<std::io::Error> for CliError {
+    /// Only for writes to stdout and stderr; file errors carry their path and go through
+    /// the library error types instead.
+    fn from(err: std::io::Error) -> Self {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            Self::new(ErrorKind::BrokenPipe, "broken pipe")
+        } else {
+            Self::internal(format!("writing output: {err}"))
+        }
+    }
+}
+
+impl From<sagecred_ini::IniError> for CliError {
+    fn from(err: sagecred_ini::IniError) -> Self {
+        match &err {
+            sagecred_ini::IniError::Parse { path, .. } => {
+                Self::config(err.to_string()).with_hint(format!(
+                    "fix that line of {} and run the command again; nothing was written",
+                    path.display()
+                ))
+            }
+            _ => Self::config(err.to_string()),
+        }
+    }
+}
+
+impl From<sagecred_core::StoreError> for CliError {
+    fn from(err: sagecred_core::StoreError) -> Self {
+        use sagecred_core::StoreError;
+        match &err {
+            StoreError::NotFound { profile, .. } => Self::user(err.to_string()).with_hint(format!(
+                "run `sagecred configure --profile {profile}` to store keys for it"
+            )),
+            StoreError::Unavailable { fix, .. } => {
+                let fix = fix.clone();
+                Self::new(ErrorKind::Store, err.to_string()).with_hint(fix)
+            }
+            StoreError::Corrupt { profile, .. } => Self::new(ErrorKind::Store, err.to_string())
+                .with_hint(format!(
+                    "store the keys again with `sagecred configure --profile {profile}`"
+                )),
+            _ => Self::new(ErrorKind::Store, error_chain(&err)),
+        }
+    }
+}
+
+/// An error and its sources on one line, joined by `: `.
+pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}

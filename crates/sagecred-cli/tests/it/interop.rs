@@ -1,0 +1,71 @@
+//! Real AWS clients read what sagecred wrote: boto3 (under the SageMaker Python SDK) and
+//! the AWS CLI v2, both pointed at moto.
+
+use crate::common::*;
+
+/// The Debian AWS CLI v2. It ignores AWS_ENDPOINT_URL, so it always gets --endpoint-url.
+const AWS_CLI_V2: &str = "/usr/bin/aws";
+
+fn boto3_arn(env: &TestEnv, profile: &str) -> String {
+    let out = env
+        .program("python3")
+        .arg(interop_dir().join("boto3_whoami.py"))
+        .arg(profile)
+        .output()
+        .unwrap();
+    assert_success(&out);
+    stdout(&out).trim().to_owned()
+}
+
+fn aws_cli_arn(env: &TestEnv, profile: &str) -> String {
+    let out = env
+        .program(AWS_CLI_V2)
+        .args([
+            "sts",
+            "get-caller-identity",
+            "--output",
+            "json",
+            "--profile",
+            profile,
+        ])
+        .args(["--endpoint-url", env.endpoint()])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {AWS_CLI_V2} (Debian package awscli): {e}"));
+    assert_success(&out);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["Arn"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn boto3_and_the_aws_cli_use_configured_keys() {
+    let env = TestEnv::with_moto();
+    let key = moto_user(&env, &unique_user("interop-configure"));
+    // Existing content that both clients must still parse after the edit.
+    std::fs::write(&env.config, "# team settings\n[default]\nregion = us-east-1\n\n[profile other]\nregion = eu-west-1\ns3 =\n  max_concurrent_requests = 4\n").unwrap();
+    env.configure("ml", &key.key_id, &key.secret, &["--region", "us-west-2"]);
+    assert_eq!(boto3_arn(&env, "ml"), key.arn);
+    assert_eq!(aws_cli_arn(&env, "ml"), key.arn);
+}
+
+#[test]
+fn boto3_and_the_aws_cli_use_imported_keys() {
+    let env = TestEnv::with_moto();
+    let user = unique_user("interop-import");
+    let key = moto_user(&env, &user);
+    let csv = env.dir.path().join("accessKeys.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "\u{feff}User name,Access key ID,Secret access key\r\n{user},{},{}\r\n",
+            key.key_id, key.secret
+        ),
+    )
+    .unwrap();
+    let out = env.run(
+        &["import", csv.to_str().unwrap(), "--profile", "imported"],
+        "",
+    );
+    assert_success(&out);
+    assert_eq!(boto3_arn(&env, "imported"), key.arn);
+    assert_eq!(aws_cli_arn(&env, "imported"), key.arn);
+}

@@ -1,0 +1,14 @@
+//! End-to-end tests of the real `sagecred` binary: one test binary, one module per area.
+//!
+//! Every test runs the binary with a cleared environment, a temporary `HOME` and its own
+//! AWS files. Tests that need AWS use the moto server that `cargo xtask test` starts
+//! (`SAGECRED_MOTO_ENDPOINT`); nothing here reaches a real AWS endpoint.
+
+mod common;
+
+mod concurrency;
+mod configure;
+mod import;
+mod interop;
+mod profiles;
+mod whoami;

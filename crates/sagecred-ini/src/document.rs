@@ -1,0 +1,1304 @@
+//! [`Document`]: one AWS config or credentials file, parsed without losing a byte.
+//!
+//! The document keeps the file's text and, for each line, the byte ranges of what AWS's
+//! parser reads from it (a header's section, a property's name and value, a continuation's
+//! value). Reading a section merges those ranges on demand; editing rewrites only the lines
+//! concerned and re-parses. No string is allocated per line while parsing, which keeps the
+//! shell-start path of `sagecred env` fast on very large config files.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sagecred_core::REDACTED;
+
+use crate::syntax::{
+    PropertyError, WHITESPACE, is_identifier, is_secret_name, looks_like_secret_text,
+    parse_property, strip_comment, trim_ws,
+};
+
+/// Which of the two AWS shared files a text comes from; the rules for section headers
+/// differ between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileKind {
+    /// The shared config file (`~/.aws/config`): `[default]`, `[profile NAME]`,
+    /// `[sso-session NAME]`, `[services NAME]`.
+    Config,
+    /// The shared credentials file (`~/.aws/credentials`): `[NAME]` only.
+    Credentials,
+}
+
+/// Which section: in the config file `Profile("default")` is `[default]` (or
+/// `[profile default]`), others `[profile NAME]`; in the credentials file `[NAME]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SectionKey {
+    /// A profile.
+    Profile(String),
+    /// An IAM Identity Center session, `[sso-session NAME]` (config file only).
+    SsoSession(String),
+    /// A service-specific settings block, `[services NAME]` (config file only).
+    Services(String),
+}
+
+impl SectionKey {
+    /// The section's name, without any prefix.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Profile(name) | Self::SsoSession(name) | Self::Services(name) => name,
+        }
+    }
+
+    /// The header that a new section for this key gets in a file of `kind`, such as
+    /// `[profile dev]` or `[dev]`.
+    pub fn header(&self, kind: FileKind) -> String {
+        match (self, kind) {
+            (Self::Profile(name), FileKind::Credentials) => format!("[{name}]"),
+            (Self::Profile(name), FileKind::Config) if name == DEFAULT => "[default]".to_owned(),
+            (Self::Profile(name), FileKind::Config) => format!("[profile {name}]"),
+            (Self::SsoSession(name), _) => format!("[sso-session {name}]"),
+            (Self::Services(name), _) => format!("[services {name}]"),
+        }
+    }
+
+    fn what(&self) -> &'static str {
+        match self {
+            Self::Profile(_) => "profile",
+            Self::SsoSession(_) => "sso-session",
+            Self::Services(_) => "services",
+        }
+    }
+}
+
+const DEFAULT: &str = "default";
+
+/// A syntax error that makes AWS's parser reject the whole file.
+///
+/// Displays as `line N: message`. The message names what is wrong and quotes the line,
+/// except that a line that may hold a secret is shown as `** redacted **`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct ParseError {
+    /// The 1-based line number.
+    pub line: usize,
+    /// What is wrong, in one lower-case line.
+    pub message: String,
+}
+
+/// Why an edit was refused: what it would write could not be read back as intended.
+///
+/// Messages name the section or property but never quote a value, since values may be
+/// secrets.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EditError {
+    /// A section or property name that AWS would ignore.
+    #[error("`{name}` is not a valid {what} name: use ASCII letters, digits and _-/.%@:+")]
+    InvalidName {
+        /// What the name is for: "profile", "sso-session", "services" or "property".
+        what: &'static str,
+        /// The refused name, with control characters escaped.
+        name: String,
+    },
+    /// A value that AWS would read back differently (cut at a comment, trimmed, split).
+    #[error("the value for `{name}` cannot be written to an AWS profile file: it {reason}")]
+    InvalidValue {
+        /// The property the value was meant for.
+        name: String,
+        /// Why, in words.
+        reason: &'static str,
+    },
+    /// An `[sso-session]` or `[services]` section asked of the credentials file, where
+    /// AWS ignores them.
+    #[error("`[{what} ...]` sections belong in the config file, not the credentials file")]
+    WrongFile {
+        /// The kind of section.
+        what: &'static str,
+    },
+}
+
+/// What a header line's section is, after AWS's normalisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Namespace {
+    /// A profile; `prefixed` tells `[profile default]` from `[default]` in the config file.
+    Profile {
+        prefixed: bool,
+    },
+    SsoSession,
+    Services,
+    /// A section AWS ignores (bad name, missing prefix, unknown prefix, wrong file).
+    Ignored,
+}
+
+/// A byte range of the text. Offsets are `u32` to halve the index's memory, which a
+/// 10,000-profile config fills with some 50,000 lines; files over 4 GiB are refused.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    fn new(start: usize, end: usize) -> Span {
+        // `index_lines` refuses texts whose offsets do not fit.
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    fn start(self) -> usize {
+        self.start as usize
+    }
+
+    fn end(self) -> usize {
+        self.end as usize
+    }
+
+    fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum LineKind {
+    Blank,
+    Comment,
+    Header { ns: Namespace, name: Span },
+    Property { key: Span, value: Span },
+    Continuation { value: Span, owner: u32 },
+}
+
+/// One line: where it starts, where its content ends (before `\r\n` or `\n`), and where
+/// the next line starts.
+#[derive(Debug, Clone, Copy)]
+struct Line {
+    start: u32,
+    content_end: u32,
+    end: u32,
+    kind: LineKind,
+}
+
+impl Line {
+    /// The line without its terminator.
+    fn content(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.content_end as usize
+    }
+
+    /// The terminator: `\r\n`, `\n`, or nothing on a last line.
+    fn eol(&self) -> std::ops::Range<usize> {
+        self.content_end as usize..self.end as usize
+    }
+}
+
+/// A header line and the lines that follow it up to the next header.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    header: usize,
+    end: usize,
+}
+
+/// Parser state between lines, as in AWS's parser.
+#[derive(Clone, Copy)]
+enum State {
+    BeforeFirstSection,
+    InSection {
+        /// The property line that indented lines continue, whether it opened a
+        /// sub-property block (its value was empty), and where its name is.
+        property: Option<(usize, bool, Span)>,
+    },
+}
+
+/// A parsed file that keeps every byte: `to_string()` of an unedited document is
+/// byte-identical to the input (CRLF, a missing final newline, a BOM, comments, blank
+/// lines, indentation, unknown keys and sections that AWS ignores all survive).
+///
+/// ```
+/// use sagecred_ini::{Document, FileKind, SectionKey};
+///
+/// let text = "# mine\r\n[profile dev]\r\nregion = eu-west-1 ; note\r\n";
+/// let mut doc = Document::parse(text, FileKind::Config).unwrap();
+/// assert_eq!(doc.to_string(), text);
+///
+/// let dev = SectionKey::Profile("dev".into());
+/// assert_eq!(doc.section(&dev).unwrap().get("region"), Some("eu-west-1"));
+/// assert!(doc.set(&dev, "region", "us-east-1"));
+/// assert_eq!(doc.render(), "# mine\r\n[profile dev]\r\nregion = us-east-1 ; note\r\n");
+/// ```
+#[derive(Clone)]
+pub struct Document {
+    text: String,
+    kind: FileKind,
+    lines: Vec<Line>,
+    runs: Vec<Run>,
+    index: SectionIndex,
+}
+
+/// A lookup table from section to runs, built on the second lookup.
+///
+/// One lookup (the `sagecred env` hot path) is cheapest as a plain scan, but a caller
+/// that looks up every profile in turn (`sagecred profiles`) would otherwise take time
+/// quadratic in the number of profiles.
+#[derive(Default)]
+struct SectionIndex {
+    lookups: AtomicU32,
+    /// `(hash of the section, run index)`, sorted, so that equal hashes list their runs
+    /// in file order.
+    table: OnceLock<Vec<(u64, u32)>>,
+}
+
+impl Clone for SectionIndex {
+    fn clone(&self) -> Self {
+        // The index is a cache; a clone rebuilds its own when it needs one.
+        SectionIndex::default()
+    }
+}
+
+/// The hash under which a section is indexed: its namespace and its name.
+fn section_hash(namespace: u8, name: &str) -> u64 {
+    let mut hasher = Fnv::default();
+    hasher.write_u8(namespace);
+    hasher.write(name.as_bytes());
+    hasher.finish()
+}
+
+fn key_namespace(key: &SectionKey) -> u8 {
+    match key {
+        SectionKey::Profile(_) => 0,
+        SectionKey::SsoSession(_) => 1,
+        SectionKey::Services(_) => 2,
+    }
+}
+
+const BOM: &str = "\u{feff}";
+
+impl Document {
+    /// Parses `text` as a file of `kind`, by AWS's rules.
+    ///
+    /// Errors are the ones AWS's parser rejects a file for: a property or indented line
+    /// before any section, a line without `=`, a property without a name, a header
+    /// without `]`, an indented line with no property to continue, and a bad line in a
+    /// sub-property block. Invalid section and property names are not errors: AWS
+    /// ignores them, and so does [`Document::section`]. A leading byte-order mark is
+    /// kept but not read as content.
+    pub fn parse(text: &str, kind: FileKind) -> Result<Document, ParseError> {
+        Self::parse_owned(text.to_owned(), kind)
+    }
+
+    /// [`Document::parse`] without copying the text: for a file just read.
+    pub(crate) fn parse_owned(text: String, kind: FileKind) -> Result<Document, ParseError> {
+        let (lines, runs) = index_lines(&text, kind)?;
+        Ok(Document {
+            text,
+            kind,
+            lines,
+            runs,
+            index: SectionIndex::default(),
+        })
+    }
+
+    /// The file's bytes, with any edits applied.
+    pub fn render(&self) -> String {
+        self.text.clone()
+    }
+
+    /// The file's text, with any edits applied, without copying it.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Which file this document was parsed as.
+    pub fn kind(&self) -> FileKind {
+        self.kind
+    }
+
+    /// The effective, merged properties of one section in this file: duplicate sections
+    /// merge, a later property overrides an earlier one, property names compare without
+    /// regard to ASCII case, invalid property names are ignored, and in the config file
+    /// `[profile default]` replaces `[default]` entirely when both exist.
+    ///
+    /// `None` when the file has no valid section for `key`.
+    pub fn section(&self, key: &SectionKey) -> Option<Section> {
+        let runs = self.effective_runs(key);
+        if runs.is_empty() {
+            return None;
+        }
+        let mut section = Section::default();
+        for run in runs {
+            self.merge_run(run, &mut section);
+        }
+        Some(section)
+    }
+
+    /// The profile names defined in this file (valid ones only, by AWS's rules), in
+    /// first-appearance order, without duplicates.
+    pub fn profile_names(&self) -> Vec<String> {
+        let mut seen = HashSet::with_capacity_and_hasher(self.runs.len(), FastHash::default());
+        let mut names = Vec::new();
+        for run in &self.runs {
+            if let LineKind::Header {
+                ns: Namespace::Profile { .. },
+                name,
+            } = self.lines[run.header].kind
+            {
+                let name = self.slice(name);
+                if seen.insert(name) {
+                    names.push(name.to_owned());
+                }
+            }
+        }
+        names
+    }
+
+    /// Sets `name = value` in the section, changing only the lines that must change.
+    ///
+    /// Returns whether anything changed. See [`Document::try_set`] for the rules; this is
+    /// the same for names and values known to be valid.
+    ///
+    /// # Panics
+    ///
+    /// When [`Document::try_set`] would return an error: an invalid section or property
+    /// name, a value AWS would read back differently (a line break, leading or trailing
+    /// whitespace, ` #` or ` ;`), or an sso-session or services section in the
+    /// credentials file. Use `try_set` for values that come from users.
+    pub fn set(&mut self, key: &SectionKey, name: &str, value: &str) -> bool {
+        match self.try_set(key, name, value) {
+            Ok(changed) => changed,
+            Err(err) => panic!("invalid profile file edit: {err}"),
+        }
+    }
+
+    /// Sets `name = value` in the section, changing only the lines that must change.
+    ///
+    /// * If a line provides the effective value, its value is replaced in place,
+    ///   keeping the name's spelling, the spacing around `=` and any trailing comment;
+    ///   the old value's continuation lines go with it.
+    /// * Otherwise `name = value` is inserted after the last property of the last
+    ///   occurrence of the section, or right after its header when it has none.
+    /// * Otherwise a new section is appended at the end of the file, after a blank
+    ///   line, in the file's newline style.
+    ///
+    /// Returns whether anything changed, or an [`EditError`] if the name or value could
+    /// not be written so that AWS reads it back unchanged.
+    pub fn try_set(
+        &mut self,
+        key: &SectionKey,
+        name: &str,
+        value: &str,
+    ) -> Result<bool, EditError> {
+        self.check_key(key)?;
+        if !is_identifier(name) {
+            return Err(EditError::InvalidName {
+                what: "property",
+                name: name.escape_debug().to_string(),
+            });
+        }
+        check_value(name, value)?;
+
+        let runs = self.effective_runs(key);
+        let provider = runs
+            .iter()
+            .rev()
+            .flat_map(|run| (run.header + 1..run.end).rev())
+            .find(|&i| self.property_named(i, name));
+
+        if let Some(index) = provider {
+            let line = self.lines[index];
+            let LineKind::Property { key: k, value: v } = line.kind else {
+                unreachable!("the provider is a property line")
+            };
+            let continuations = self.continuations_of(index);
+            if self.slice(v) == value && continuations.is_empty() {
+                return Ok(false);
+            }
+            let mut content = self.text[line.start as usize..v.start()].to_owned();
+            let suffix = &self.text[v.end()..line.content_end as usize];
+            if !value.is_empty() {
+                // `name =` had no value: give the new one the space the file puts
+                // before `=`, so that `s3 =` becomes `s3 = x` rather than `s3 =x`.
+                let before_eq = &self.text[k.end()..v.start()];
+                if content.ends_with('=') && before_eq.starts_with(WHITESPACE) {
+                    content.push(' ');
+                }
+            }
+            content.push_str(value);
+            if !suffix.is_empty() {
+                // A comment after a value only counts as one after whitespace.
+                if !value.is_empty() && !suffix.starts_with(char::is_whitespace) {
+                    content.push(' ');
+                }
+                content.push_str(suffix);
+            }
+            check_round_trip(&content, name, value)?;
+            let mut edits = vec![(index, LineEdit::Replace(content))];
+            edits.extend(continuations.into_iter().map(|i| (i, LineEdit::Delete)));
+            return Ok(self.apply(edits));
+        }
+
+        let new_line = self.property_line(name, value);
+        check_round_trip(&new_line, name, value)?;
+        if let Some(run) = runs.last() {
+            let anchor = (run.header + 1..run.end)
+                .rev()
+                .find(|&i| {
+                    matches!(
+                        self.lines[i].kind,
+                        LineKind::Property { .. } | LineKind::Continuation { .. }
+                    )
+                })
+                .unwrap_or(run.header);
+            return Ok(self.apply(vec![(anchor, LineEdit::InsertAfter(new_line))]));
+        }
+
+        let newline = self.newline();
+        let mut text = self.text.clone();
+        let has_content = !self.text.trim_start_matches(BOM).is_empty();
+        if has_content {
+            if !text.ends_with('\n') {
+                text.push_str(newline);
+            }
+            // A blank last line already separates the new section from the content.
+            let last_is_blank = self
+                .lines
+                .last()
+                .is_some_and(|line| matches!(line.kind, LineKind::Blank));
+            if !last_is_blank {
+                text.push_str(newline);
+            }
+        }
+        text.push_str(&key.header(self.kind));
+        text.push_str(newline);
+        text.push_str(&new_line);
+        text.push_str(newline);
+        self.replace_text(text);
+        Ok(true)
+    }
+
+    /// Removes every line defining `name` in every occurrence of the section, with the
+    /// indented continuation or sub-property lines that belong to it. Comments and blank
+    /// lines stay. Returns whether anything changed.
+    pub fn remove(&mut self, key: &SectionKey, name: &str) -> bool {
+        let mut edits = Vec::new();
+        for run in self.matching_runs(key) {
+            let mut removing = false;
+            for i in run.header + 1..run.end {
+                match self.lines[i].kind {
+                    LineKind::Property { .. } => {
+                        removing = self.property_named(i, name);
+                        if removing {
+                            edits.push((i, LineEdit::Delete));
+                        }
+                    }
+                    LineKind::Continuation { .. } if removing => {
+                        edits.push((i, LineEdit::Delete));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        self.apply(edits)
+    }
+
+    /// Removes every occurrence of the section: its header and every line after it up to
+    /// the next header, comments and blank lines included. In the config file,
+    /// `Profile("default")` removes both `[default]` and `[profile default]`. Returns
+    /// whether anything changed.
+    pub fn remove_section(&mut self, key: &SectionKey) -> bool {
+        let edits = self
+            .matching_runs(key)
+            .into_iter()
+            .flat_map(|run| run.header..run.end)
+            .map(|i| (i, LineEdit::Delete))
+            .collect();
+        self.apply(edits)
+    }
+
+    /// Whether every occurrence of the section holds nothing but blank lines: no
+    /// property, no comment, not even an ignored one.
+    pub(crate) fn section_is_bare(&self, key: &SectionKey) -> bool {
+        self.matching_runs(key).into_iter().all(|run| {
+            (run.header + 1..run.end).all(|i| matches!(self.lines[i].kind, LineKind::Blank))
+        })
+    }
+
+    fn slice(&self, span: Span) -> &str {
+        &self.text[span.start()..span.end()]
+    }
+
+    fn check_key(&self, key: &SectionKey) -> Result<(), EditError> {
+        if !is_identifier(key.name()) {
+            return Err(EditError::InvalidName {
+                what: key.what(),
+                name: key.name().escape_debug().to_string(),
+            });
+        }
+        if self.kind == FileKind::Credentials && !matches!(key, SectionKey::Profile(_)) {
+            return Err(EditError::WrongFile { what: key.what() });
+        }
+        Ok(())
+    }
+
+    /// Whether line `index` is a property line named `name` (ASCII case-insensitively).
+    fn property_named(&self, index: usize, name: &str) -> bool {
+        match self.lines[index].kind {
+            LineKind::Property { key, .. } => self.slice(key).eq_ignore_ascii_case(name),
+            _ => false,
+        }
+    }
+
+    fn continuations_of(&self, owner_index: usize) -> Vec<usize> {
+        let mut found = Vec::new();
+        for (i, line) in self.lines.iter().enumerate().skip(owner_index + 1) {
+            match line.kind {
+                LineKind::Continuation { owner, .. } if owner as usize == owner_index => {
+                    found.push(i)
+                }
+                LineKind::Property { .. } | LineKind::Header { .. } => break,
+                _ => {}
+            }
+        }
+        found
+    }
+
+    /// Whether run `run` is an occurrence of `key`, and if it is a profile, whether its
+    /// header had the `profile` prefix.
+    fn run_matches(&self, run: &Run, key: &SectionKey) -> Option<bool> {
+        let LineKind::Header { ns, name } = self.lines[run.header].kind else {
+            return None;
+        };
+        let prefixed = match (ns, key) {
+            (Namespace::Profile { prefixed }, SectionKey::Profile(_)) => prefixed,
+            (Namespace::SsoSession, SectionKey::SsoSession(_))
+            | (Namespace::Services, SectionKey::Services(_)) => false,
+            _ => return None,
+        };
+        (self.slice(name) == key.name()).then_some(prefixed)
+    }
+
+    /// Every occurrence of the section, whether AWS reads it or not.
+    fn matching_runs(&self, key: &SectionKey) -> Vec<Run> {
+        self.candidate_runs(key)
+            .into_iter()
+            .filter(|run| self.run_matches(run, key).is_some())
+            .collect()
+    }
+
+    /// The runs that may be occurrences of `key`: all of them on the first lookup, and
+    /// from then on only those the index lists under the key's hash.
+    fn candidate_runs(&self, key: &SectionKey) -> Vec<Run> {
+        let table = match self.index.table.get() {
+            Some(table) => table,
+            None if self.index.lookups.fetch_add(1, Ordering::Relaxed) == 0 => {
+                return self.runs.clone();
+            }
+            None => self.index.table.get_or_init(|| self.build_index()),
+        };
+        let hash = section_hash(key_namespace(key), key.name());
+        let from = table.partition_point(|&(h, _)| h < hash);
+        table[from..]
+            .iter()
+            .take_while(|&&(h, _)| h == hash)
+            .map(|&(_, run)| self.runs[run as usize])
+            .collect()
+    }
+
+    fn build_index(&self) -> Vec<(u64, u32)> {
+        let mut table: Vec<(u64, u32)> = self
+            .runs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, run)| {
+                let LineKind::Header { ns, name } = self.lines[run.header].kind else {
+                    return None;
+                };
+                let namespace = match ns {
+                    Namespace::Profile { .. } => 0,
+                    Namespace::SsoSession => 1,
+                    Namespace::Services => 2,
+                    Namespace::Ignored => return None,
+                };
+                Some((section_hash(namespace, self.slice(name)), i as u32))
+            })
+            .collect();
+        table.sort_unstable();
+        table
+    }
+
+    /// The occurrences of the section that AWS reads: in the config file, when any
+    /// `[profile default]` exists, every `[default]` is ignored.
+    fn effective_runs(&self, key: &SectionKey) -> Vec<Run> {
+        let mut runs = Vec::new();
+        let mut any_prefixed = false;
+        for run in self.candidate_runs(key) {
+            if let Some(prefixed) = self.run_matches(&run, key) {
+                any_prefixed |= prefixed;
+                runs.push((run, prefixed));
+            }
+        }
+        runs.into_iter()
+            .filter(|&(_, prefixed)| prefixed || !any_prefixed)
+            .map(|(run, _)| run)
+            .collect()
+    }
+
+    fn merge_run(&self, run: Run, section: &mut Section) {
+        let mut current = None;
+        for line in &self.lines[run.header + 1..run.end] {
+            match line.kind {
+                LineKind::Property { key, value } => {
+                    let key = self.slice(key);
+                    current = is_identifier(key)
+                        .then(|| section.insert(key, self.slice(value).to_owned()));
+                }
+                LineKind::Continuation { value, .. } => {
+                    if let Some(i) = current {
+                        let merged: &mut String = &mut section.properties[i].1;
+                        merged.push('\n');
+                        merged.push_str(self.slice(value));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The file's newline: that of its first line, or `\n` for a file with none.
+    fn newline(&self) -> &'static str {
+        match self
+            .lines
+            .iter()
+            .map(|line| &self.text[line.eol()])
+            .find(|eol| !eol.is_empty())
+        {
+            Some("\r\n") => "\r\n",
+            _ => "\n",
+        }
+    }
+
+    /// A new `name = value` line, spaced like the file's last property with a value.
+    fn property_line(&self, name: &str, value: &str) -> String {
+        let separator = self
+            .lines
+            .iter()
+            .rev()
+            .find_map(|line| match line.kind {
+                LineKind::Property { key, value } if !value.is_empty() => {
+                    Some(&self.text[key.end()..value.start()])
+                }
+                _ => None,
+            })
+            .unwrap_or(" = ");
+        if value.is_empty() {
+            format!("{name}{}", separator.trim_end_matches(WHITESPACE))
+        } else {
+            format!("{name}{separator}{value}")
+        }
+    }
+
+    /// Rewrites the text line by line and re-parses it. Returns whether it changed.
+    fn apply(&mut self, mut edits: Vec<(usize, LineEdit)>) -> bool {
+        if edits.is_empty() {
+            return false;
+        }
+        edits.sort_by_key(|&(i, _)| i);
+        let newline = self.newline();
+        let mut text = String::with_capacity(self.text.len() + 128);
+        let mut pending = edits.into_iter().peekable();
+        for (i, line) in self.lines.iter().enumerate() {
+            let mut delete = false;
+            let mut replacement = None;
+            let mut insert = None;
+            while let Some((_, edit)) = pending.next_if(|&(at, _)| at == i) {
+                match edit {
+                    LineEdit::Delete => delete = true,
+                    LineEdit::Replace(content) => replacement = Some(content),
+                    LineEdit::InsertAfter(content) => insert = Some(content),
+                }
+            }
+            if delete {
+                // The byte-order mark belongs to the file, not to its first line.
+                if line.start == 0 && self.text.starts_with(BOM) {
+                    text.push_str(BOM);
+                }
+                continue;
+            }
+            match &replacement {
+                Some(content) => text.push_str(content),
+                None => text.push_str(&self.text[line.content()]),
+            }
+            let eol = &self.text[line.eol()];
+            match insert {
+                Some(content) if eol.is_empty() => {
+                    // The anchor was the last line and had no newline: the new line
+                    // takes over that role.
+                    text.push_str(newline);
+                    text.push_str(&content);
+                }
+                Some(content) => {
+                    text.push_str(eol);
+                    text.push_str(&content);
+                    text.push_str(eol);
+                }
+                None => text.push_str(eol),
+            }
+        }
+        if text == self.text {
+            return false;
+        }
+        self.replace_text(text);
+        true
+    }
+
+    fn replace_text(&mut self, text: String) {
+        // Every edit keeps each property's continuation lines with it and never writes a
+        // line that reads back differently, so the result always parses.
+        *self = Document::parse(&text, self.kind).expect("an edited profile file re-parses");
+    }
+}
+
+/// FNV-1a: profile names are short and come from the user's own file, so a fast
+/// non-keyed hash beats SipHash here without any denial-of-service concern.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastHash = BuildHasherDefault<Fnv>;
+
+/// One change to one line, as [`Document::apply`] performs it.
+enum LineEdit {
+    Delete,
+    Replace(String),
+    InsertAfter(String),
+}
+
+impl fmt::Display for Document {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl fmt::Debug for Document {
+    /// Shows the shape only: the text of a credentials file is secret.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Document")
+            .field("kind", &self.kind)
+            .field("bytes", &self.text.len())
+            .field("lines", &self.lines.len())
+            .field("sections", &self.runs.len())
+            .finish()
+    }
+}
+
+/// Splits `text` into classified lines and section runs, or reports its first syntax
+/// error.
+fn index_lines(text: &str, kind: FileKind) -> Result<(Vec<Line>, Vec<Run>), ParseError> {
+    if u32::try_from(text.len()).is_err() {
+        return Err(ParseError {
+            line: 1,
+            message: "the file is larger than 4 GiB, too large to be a profile file".to_owned(),
+        });
+    }
+    let bytes = text.as_bytes();
+    // Most real lines are 15 to 60 bytes long; this avoids most regrowth.
+    let mut lines = Vec::with_capacity(text.len() / 20 + 1);
+    let mut runs: Vec<Run> = Vec::new();
+    let mut state = State::BeforeFirstSection;
+    let mut start = 0;
+    while start < text.len() {
+        let (content_end, end) = match find_newline(bytes, start) {
+            Some(nl) => {
+                let content_end = if nl > start && bytes[nl - 1] == b'\r' {
+                    nl - 1
+                } else {
+                    nl
+                };
+                (content_end, nl + 1)
+            }
+            None => (text.len(), text.len()),
+        };
+        let content_start = if start == 0 && text.starts_with(BOM) {
+            BOM.len().min(content_end)
+        } else {
+            start
+        };
+        let index = lines.len();
+        let content = &text[content_start..content_end];
+        let kind = read_line(text, content, index, kind, &mut state)?;
+        if let LineKind::Header { .. } = kind {
+            if let Some(last) = runs.last_mut() {
+                last.end = index;
+            }
+            runs.push(Run {
+                header: index,
+                end: index + 1,
+            });
+        }
+        lines.push(Line {
+            start: start as u32,
+            content_end: content_end as u32,
+            end: end as u32,
+            kind,
+        });
+        start = end;
+    }
+    if let Some(last) = runs.last_mut() {
+        last.end = lines.len();
+    }
+    Ok((lines, runs))
+}
+
+/// The index of the first `\n` at or after `from`.
+///
+/// Lines are short, so the fixed cost of a `memchr` call per line dominates; this looks
+/// at eight bytes per step with plain integer arithmetic instead.
+fn find_newline(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const NEWLINES: u64 = ONES * b'\n' as u64;
+    let mut i = from;
+    while i + 8 <= bytes.len() {
+        let mut word = [0; 8];
+        word.copy_from_slice(&bytes[i..i + 8]);
+        let x = u64::from_le_bytes(word) ^ NEWLINES;
+        // Sets the high bit of every byte of `x` that is zero, that is of every `\n`;
+        // the lowest set bit marks the first one.
+        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    bytes[i..].iter().position(|&b| b == b'\n').map(|p| i + p)
+}
+
+/// Classifies one line (`content` has no line terminator and no byte-order mark) and
+/// advances the parser state, or reports the line's syntax error.
+fn read_line(
+    text: &str,
+    content: &str,
+    index: usize,
+    kind: FileKind,
+    state: &mut State,
+) -> Result<LineKind, ParseError> {
+    let number = index + 1;
+    let error = |message: String| ParseError {
+        line: number,
+        message,
+    };
+    let abs = |part: &str| crate::syntax::offset_in(text, part);
+
+    // Only a line that starts with a space or tab (or is empty) can be blank; checking
+    // the first byte first spares most lines a trim.
+    let starts_with_whitespace = content.starts_with(WHITESPACE);
+    if content.is_empty() || (starts_with_whitespace && trim_ws(content).is_empty()) {
+        return Ok(LineKind::Blank);
+    }
+    if content.starts_with(['#', ';']) {
+        return Ok(LineKind::Comment);
+    }
+    if content.starts_with('[') {
+        let header = strip_comment(content, false);
+        let Some(inner) = header.strip_prefix('[').and_then(|h| h.strip_suffix(']')) else {
+            let hint = if content.contains(['#', ';']) {
+                " (`#` and `;` start a comment anywhere in a header)"
+            } else {
+                ""
+            };
+            return Err(error(format!(
+                "expected `]` to close the section header{hint}; found `{}`",
+                shown(content, false)
+            )));
+        };
+        let (ns, name) = classify_header(inner, kind);
+        let name = Span::new(abs(name), abs(name) + name.len());
+        *state = State::InSection { property: None };
+        return Ok(LineKind::Header { ns, name });
+    }
+    if starts_with_whitespace {
+        let State::InSection { property } = *state else {
+            return Err(error(format!(
+                "expected a `[section]` header before the first property; found `{}`",
+                shown(content, false)
+            )));
+        };
+        let Some((owner, sub_block, owner_name)) = property else {
+            return Err(error(format!(
+                "indented line continues no property (only a value may continue on an \
+                 indented line); found `{}`",
+                shown(content, false)
+            )));
+        };
+        let owner_name = &text[owner_name.start()..owner_name.end()];
+        if sub_block {
+            let secret = is_secret_name(owner_name);
+            match parse_property(content) {
+                Ok(_) => {}
+                Err(PropertyError::NoEquals) => {
+                    return Err(error(format!(
+                        "expected `name = value` in the sub-properties of `{}`; found `{}`",
+                        owner_name.escape_debug(),
+                        shown(content, secret)
+                    )));
+                }
+                Err(PropertyError::NoName) => {
+                    return Err(error(format!(
+                        "expected a sub-property name before `=` under `{}`; found `{}`",
+                        owner_name.escape_debug(),
+                        shown(content, secret)
+                    )));
+                }
+            }
+        }
+        let value = trim_ws(content);
+        return Ok(LineKind::Continuation {
+            value: Span::new(abs(value), abs(value) + value.len()),
+            owner: owner as u32,
+        });
+    }
+    let State::InSection { .. } = *state else {
+        return Err(error(format!(
+            "expected a `[section]` header before the first property; found `{}`",
+            shown(content, false)
+        )));
+    };
+    match parse_property(content) {
+        Ok(parts) => {
+            let base = abs(content);
+            let key = Span::new(base + parts.key.0, base + parts.key.1);
+            let value = Span::new(base + parts.value.0, base + parts.value.1);
+            *state = State::InSection {
+                property: Some((index, value.is_empty(), key)),
+            };
+            Ok(LineKind::Property { key, value })
+        }
+        Err(PropertyError::NoEquals) => Err(error(format!(
+            "expected `name = value` or a `[section]` header; found `{}`",
+            shown(content, false)
+        ))),
+        Err(PropertyError::NoName) => Err(error(format!(
+            "expected a property name before `=`; found `{}`",
+            shown(content, false)
+        ))),
+    }
+}
+
+/// Splits a header's inside into what AWS reads: the section kind and its name.
+fn classify_header(inner: &str, kind: FileKind) -> (Namespace, &str) {
+    let inner = trim_ws(inner);
+    match inner.split_once(WHITESPACE) {
+        Some((prefix, suffix)) => {
+            let prefix = prefix.trim();
+            let suffix = suffix.trim();
+            let ns = match (kind, prefix) {
+                (FileKind::Credentials, _) => Namespace::Ignored,
+                _ if !is_identifier(suffix) => Namespace::Ignored,
+                (FileKind::Config, "profile") => Namespace::Profile { prefixed: true },
+                (FileKind::Config, "sso-session") => Namespace::SsoSession,
+                (FileKind::Config, "services") => Namespace::Services,
+                (FileKind::Config, _) => Namespace::Ignored,
+            };
+            (ns, suffix)
+        }
+        None => {
+            let name = inner.trim();
+            let ns = match kind {
+                FileKind::Config if name == DEFAULT => Namespace::Profile { prefixed: false },
+                FileKind::Credentials if is_identifier(name) => {
+                    Namespace::Profile { prefixed: false }
+                }
+                _ => Namespace::Ignored,
+            };
+            (ns, name)
+        }
+    }
+}
+
+/// A line as an error message may quote it: trimmed, escaped, shortened, and replaced by
+/// [`REDACTED`] when it may hold a secret.
+fn shown(content: &str, secret: bool) -> String {
+    let line = trim_ws(content);
+    let lower = line.to_ascii_lowercase();
+    if secret
+        || is_secret_name(&lower)
+        || looks_like_secret_text(line)
+        || line
+            .split_once('=')
+            .is_some_and(|(_, v)| looks_like_secret_text(trim_ws(v)))
+    {
+        return REDACTED.to_owned();
+    }
+    const MAX: usize = 60;
+    let escaped = line.escape_debug().to_string();
+    match escaped.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}...", &escaped[..cut]),
+        None => escaped,
+    }
+}
+
+/// Refuses values that AWS would not read back as written.
+fn check_value(name: &str, value: &str) -> Result<(), EditError> {
+    let invalid = |reason| {
+        Err(EditError::InvalidValue {
+            name: name.to_owned(),
+            reason,
+        })
+    };
+    if value.chars().any(|c| c.is_control() && c != '\t') {
+        return invalid("contains a line break or another control character");
+    }
+    if value.starts_with(WHITESPACE) || value.ends_with(WHITESPACE) {
+        return invalid("starts or ends with a space or tab, which AWS trims away");
+    }
+    if value.starts_with(['#', ';']) {
+        return invalid("starts with `#` or `;`, which AWS reads as a comment");
+    }
+    let mut prev_whitespace = false;
+    for c in value.chars() {
+        if (c == '#' || c == ';') && prev_whitespace {
+            return invalid(
+                "has whitespace before a `#` or `;`, which AWS reads as the start of a comment",
+            );
+        }
+        prev_whitespace = c.is_whitespace();
+    }
+    Ok(())
+}
+
+/// Checks that a line about to be written reads back as `name = value`.
+fn check_round_trip(line: &str, name: &str, value: &str) -> Result<(), EditError> {
+    match parse_property(line) {
+        Ok(parts)
+            if line[parts.key.0..parts.key.1].eq_ignore_ascii_case(name)
+                && &line[parts.value.0..parts.value.1] == value
+                && !line.starts_with(WHITESPACE) =>
+        {
+            Ok(())
+        }
+        _ => Err(EditError::InvalidValue {
+            name: name.to_owned(),
+            reason: "would not read back as written",
+        }),
+    }
+}
+
+/// The effective properties of a section after merging, in first-appearance order.
+///
+/// Property names are stored lower-cased and compared without regard to ASCII case, as
+/// AWS does. `Debug` hides the values of properties whose names suggest secrets.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Section {
+    properties: Vec<(String, String)>,
+}
+
+impl Section {
+    /// The value of property `name`. A multi-line value has its continuation lines joined
+    /// with `\n`; a sub-property block's value starts with `\n`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.properties
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The value of `sub` inside the sub-property block of `name`, as in
+    /// `s3 =\n  max_concurrent_requests = 10`. The last definition wins.
+    pub fn sub_property(&self, name: &str, sub: &str) -> Option<&str> {
+        let block = self.get(name)?.strip_prefix('\n')?;
+        block
+            .split('\n')
+            .rev()
+            .filter_map(|line| line.split_once('='))
+            .find(|(key, _)| trim_ws(key) == sub)
+            .map(|(_, value)| trim_ws(value))
+    }
+
+    /// The properties as `(name, value)`, names lower-cased, in first-appearance order.
+    pub fn properties(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.properties
+            .iter()
+            .map(|(key, value)| (key.as_str(), value.as_str()))
+    }
+
+    /// Whether the section has no properties.
+    pub fn is_empty(&self) -> bool {
+        self.properties.is_empty()
+    }
+
+    /// Sets a property, keeping its first position; returns its index.
+    fn insert(&mut self, name: &str, value: String) -> usize {
+        match self
+            .properties
+            .iter()
+            .position(|(key, _)| key.eq_ignore_ascii_case(name))
+        {
+            Some(i) => {
+                self.properties[i].1 = value;
+                i
+            }
+            None => {
+                self.properties.push((name.to_ascii_lowercase(), value));
+                self.properties.len() - 1
+            }
+        }
+    }
+
+    /// Overrides this section's properties with `other`'s, property by property.
+    pub(crate) fn merge_from(&mut self, other: Section) {
+        for (name, value) in other.properties {
+            self.insert(&name, value);
+        }
+    }
+}
+
+impl fmt::Debug for Section {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (name, value) in &self.properties {
+            if is_secret_name(name) {
+                map.entry(name, &REDACTED);
+            } else {
+                map.entry(name, value);
+            }
+        }
+        map.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A config file shaped like a large organisation's: `n` profiles of four lines each.
+    fn big_config(n: usize) -> String {
+        let mut text = String::with_capacity(n * 120);
+        text.push_str("# generated\n[default]\nregion = us-east-1\n\n");
+        for i in 0..n {
+            text.push_str(&format!(
+                "[profile p{i}]\nregion = eu-west-{}\nsagemaker_role_arn = arn:aws:iam::123456789012:role/R{i}\naws_account_id = 123456789012\n\n",
+                i % 3 + 1
+            ));
+        }
+        text
+    }
+
+    #[test]
+    fn ten_thousand_profiles_parse_correctly() {
+        let text = big_config(10_000);
+        let doc = Document::parse(&text, FileKind::Config).unwrap();
+        assert_eq!(doc.as_str(), text);
+        let names = doc.profile_names();
+        assert_eq!(names.len(), 10_001);
+        assert_eq!(names[0], "default");
+        assert_eq!(names[10_000], "p9999");
+        let p = doc.section(&SectionKey::Profile("p9999".into())).unwrap();
+        assert_eq!(p.get("region"), Some("eu-west-1"));
+        assert_eq!(
+            p.get("sagemaker_role_arn"),
+            Some("arn:aws:iam::123456789012:role/R9999")
+        );
+        assert_eq!(p.properties().count(), 3);
+
+        // Looking up every profile in turn goes through the index after the first
+        // lookup; it must agree with the scan.
+        for name in &names {
+            let section = doc.section(&SectionKey::Profile(name.clone())).unwrap();
+            assert!(section.get("region").is_some(), "{name}");
+        }
+        assert!(doc.section(&SectionKey::Profile("p10000".into())).is_none());
+        assert!(doc.section(&SectionKey::SsoSession("p1".into())).is_none());
+    }
+
+    #[test]
+    fn indexed_lookups_agree_with_the_first_scan() {
+        let text = "[default]\na = 1\n[profile default]\nb = 2\n[sso-session default]\nc = 3\n[services default]\nd = 4\n[profile x]\ne = 5\n[profile default]\nf = 6\n";
+        let doc = Document::parse(text, FileKind::Config).unwrap();
+        let keys = [
+            SectionKey::Profile("default".into()),
+            SectionKey::SsoSession("default".into()),
+            SectionKey::Services("default".into()),
+            SectionKey::Profile("x".into()),
+            SectionKey::Profile("y".into()),
+        ];
+        let first: Vec<_> = keys.iter().map(|k| doc.section(k)).collect();
+        let again: Vec<_> = keys.iter().map(|k| doc.section(k)).collect();
+        assert_eq!(first, again);
+        assert!(doc.index.table.get().is_some());
+        let default = again[0].as_ref().unwrap();
+        assert_eq!(
+            default.properties().collect::<Vec<_>>(),
+            vec![("b", "2"), ("f", "6")]
+        );
+        let mut copy = doc.clone();
+        assert!(copy.remove_section(&keys[0]));
+        assert!(copy.section(&keys[0]).is_none());
+        assert!(copy.section(&keys[0]).is_none());
+        assert_eq!(copy.section(&keys[1]), again[1]);
+    }
+
+    #[test]
+    fn bare_sections_have_only_blank_lines() {
+        let doc =
+            Document::parse("[a]\n\n[b]\n# note\n[c]\nk = v\n[d]", FileKind::Credentials).unwrap();
+        let bare = |n: &str| doc.section_is_bare(&SectionKey::Profile(n.into()));
+        assert!(bare("a"));
+        assert!(!bare("b"));
+        assert!(!bare("c"));
+        assert!(bare("d"));
+    }
+
+    #[test]
+    fn headers_classify_like_aws() {
+        use Namespace::*;
+        let config = |s| classify_header(s, FileKind::Config);
+        let creds = |s| classify_header(s, FileKind::Credentials);
+        assert_eq!(config("profile dev"), (Profile { prefixed: true }, "dev"));
+        assert_eq!(
+            config(" profile \t dev "),
+            (Profile { prefixed: true }, "dev")
+        );
+        assert_eq!(config("default"), (Profile { prefixed: false }, "default"));
+        assert_eq!(
+            config("profile default"),
+            (Profile { prefixed: true }, "default")
+        );
+        assert_eq!(config("dev").0, Ignored);
+        assert_eq!(config("sso-session corp"), (SsoSession, "corp"));
+        assert_eq!(config("services local"), (Services, "local"));
+        assert_eq!(config("PROFILE dev").0, Ignored);
+        assert_eq!(config("profile a b").0, Ignored);
+        assert_eq!(creds("dev"), (Profile { prefixed: false }, "dev"));
+        assert_eq!(creds("profile dev").0, Ignored);
+        assert_eq!(creds("sso-session corp").0, Ignored);
+        assert_eq!(creds("").0, Ignored);
+    }
+
+    #[test]
+    fn errors_quote_the_line_shortened_and_escaped() {
+        let long = format!("[profile dev]\n{}", "x".repeat(100));
+        let err = Document::parse(&long, FileKind::Config).unwrap_err();
+        assert_eq!(err.line, 2);
+        assert!(
+            err.message.ends_with(&format!("`{}...`", "x".repeat(60))),
+            "{err}"
+        );
+        let err = Document::parse("[dev]\nsession_token: abc", FileKind::Credentials).unwrap_err();
+        assert!(err.message.contains(REDACTED), "{err}");
+    }
+}

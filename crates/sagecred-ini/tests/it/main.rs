@@ -1,0 +1,8 @@
+//! Integration tests of sagecred-ini, linked into one binary so that the crate builds once.
+
+mod conformance;
+mod edits;
+mod files;
+mod preserve;
+mod props;
+mod store;

@@ -1,0 +1,97 @@
+//! Installs and checks what the tests need beyond the Rust toolchain.
+
+use std::process::Command;
+
+use crate::{Result, run};
+
+/// Debian packages: real shells for the shell tests, the AWS CLI v2 for interop tests.
+const DEBIAN_PACKAGES: &[&str] = &["bash", "dash", "zsh", "fish", "awscli"];
+
+/// PyPI packages: the AWS emulator and the SDK the SageMaker Python SDK runs on.
+const PYPI_PACKAGES: &[&str] = &["moto[server]==5.2.1", "boto3>=1.34"];
+
+fn dpkg_installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+        .unwrap_or(false)
+}
+
+fn python_has(modules: &str) -> bool {
+    Command::new("python3")
+        .args(["-c", &format!("import {modules}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Installs the missing packages. Debian packages need root (or sudo).
+pub(crate) fn install() -> Result {
+    let missing: Vec<&str> = DEBIAN_PACKAGES
+        .iter()
+        .copied()
+        .filter(|p| !dpkg_installed(p))
+        .collect();
+    if !missing.is_empty() {
+        let sudo = if is_root() { None } else { Some("sudo") };
+        let apt = |args: &[&str]| {
+            let mut cmd = match sudo {
+                Some(s) => {
+                    let mut c = Command::new(s);
+                    c.arg("apt-get");
+                    c
+                }
+                None => Command::new("apt-get"),
+            };
+            cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+            cmd
+        };
+        run(&mut apt(&["update", "-qq"]))?;
+        let mut install = apt(&["install", "-y", "-qq", "--no-install-recommends"]);
+        install.args(&missing);
+        run(&mut install)?;
+    }
+    if !python_has("moto, boto3, flask") {
+        run(Command::new("python3")
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .args(PYPI_PACKAGES))?;
+    }
+    Ok(())
+}
+
+/// Fails with a clear message when something the tests need is missing.
+pub(crate) fn check() -> Result {
+    let missing: Vec<&str> = DEBIAN_PACKAGES
+        .iter()
+        .copied()
+        .filter(|p| !dpkg_installed(p))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "missing Debian packages: {}; run `cargo xtask test` without --no-install, or apt-get install them",
+            missing.join(" ")
+        ));
+    }
+    if !python_has("moto, boto3") {
+        return Err(
+            "python3 cannot import moto and boto3; run `python3 -m pip install 'moto[server]' boto3`"
+                .to_owned(),
+        );
+    }
+    Ok(())
+}
