@@ -6,10 +6,15 @@
 //! * `services`: start the test services and print the variables that point at them, for
 //!   running single tests by hand.
 //!
+//! * `bench`: medians and ratios of the hot paths against reference commands.
+//! * `man`: regenerate `docs/man/` from the CLI definition.
+//!
 //! It has no dependencies beyond std, so it builds in seconds.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // A build tool talks to the terminal.
 
+mod bench;
 mod deps;
+mod man;
 mod moto;
 
 use std::path::{Path, PathBuf};
@@ -25,6 +30,10 @@ tasks:
   test --no-install
               the same without installing packages (they must already be there)
   services    start moto and print the environment for running tests by hand (Ctrl-C stops)
+  bench       time `sagecred env` against /bin/true and the AWS CLI (release build)
+  bench --quick
+              the same with fewer runs
+  man         regenerate the man pages in docs/man/ from the CLI definition
 ";
 
 fn main() -> ExitCode {
@@ -32,6 +41,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test(&args[1..]),
         Some("services") => services(),
+        Some("bench") => bench::bench(&args[1..]),
+        Some("man") => man::man(),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             Ok(())

@@ -210,6 +210,10 @@ pub struct ManArgs {
     /// The command whose page to print; none for the top-level page
     #[arg(value_name = "COMMAND")]
     pub command: Option<String>,
+
+    /// List the commands that have pages, one per line
+    #[arg(long, conflicts_with = "command")]
+    pub list: bool,
 }
 
 /// Where `configure` and `import` keep the keys.

@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 pub use cli::Cli;
-pub use commands::man_page;
+pub use commands::{man_page, man_page_commands};
 pub use error::{CliError, ErrorKind};
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.

@@ -13,7 +13,7 @@ mod role;
 mod shell_init;
 mod whoami;
 
-pub use shell_init::man_page;
+pub use shell_init::{man_page, man_page_commands};
 
 use crate::cli::{Cli, Command};
 use crate::context::Context;
@@ -25,7 +25,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<(), CliError> {
     match &cli.command {
         Command::ShellInit(args) => return shell_init::run_init(args),
         Command::Completions(args) => return shell_init::run_completions(args),
-        Command::Man(args) => return shell_init::run_man(args.command.as_deref()),
+        Command::Man(args) => return shell_init::run_man(args),
         _ => {}
     }
     let ctx = Context::new(&cli.global)?;

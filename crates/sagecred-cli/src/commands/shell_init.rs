@@ -51,6 +51,18 @@ pub fn man_page(command: Option<&str>) -> Result<String, CliError> {
     String::from_utf8(buf).map_err(|e| CliError::internal(format!("man page is not UTF-8: {e}")))
 }
 
-pub(super) fn run_man(command: Option<&str>) -> Result<(), CliError> {
-    output::print(&man_page(command)?)
+/// The commands that get a page of their own: every visible subcommand.
+pub fn man_page_commands() -> Vec<String> {
+    Cli::command()
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .map(|s| s.get_name().to_owned())
+        .collect()
+}
+
+pub(super) fn run_man(args: &crate::cli::ManArgs) -> Result<(), CliError> {
+    if args.list {
+        return output::print(&(man_page_commands().join("\n") + "\n"));
+    }
+    output::print(&man_page(args.command.as_deref())?)
 }

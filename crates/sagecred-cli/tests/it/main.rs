@@ -10,5 +10,7 @@ mod concurrency;
 mod configure;
 mod import;
 mod interop;
+mod man;
 mod profiles;
+mod shells;
 mod whoami;
