@@ -4,8 +4,19 @@ use std::process::Command;
 
 use crate::{Result, run};
 
-/// Debian packages: real shells for the shell tests, the AWS CLI v2 for interop tests.
-const DEBIAN_PACKAGES: &[&str] = &["bash", "dash", "zsh", "fish", "awscli"];
+/// Debian packages: real shells for the shell tests, the AWS CLI v2 for interop tests, a
+/// Secret Service (gnome-keyring on a private D-Bus) and keyutils for the keychain tests.
+const DEBIAN_PACKAGES: &[&str] = &[
+    "bash",
+    "dash",
+    "zsh",
+    "fish",
+    "awscli",
+    "dbus",
+    "gnome-keyring",
+    "libsecret-tools",
+    "keyutils",
+];
 
 /// PyPI packages: the AWS emulator and the SDK the SageMaker Python SDK runs on.
 const PYPI_PACKAGES: &[&str] = &["moto[server]==5.2.1", "boto3>=1.34"];

@@ -1,8 +1,8 @@
 //! sagecred's build system: `cargo xtask <task>`.
 //!
 //! * `test`: install what the tests need (Debian packages, moto and boto3 from PyPI), start
-//!   a moto server on loopback, run fmt, clippy, doc and the whole test suite, stop the
-//!   server. `.ci/run` runs exactly this.
+//!   a moto server on loopback and a private Secret Service (gnome-keyring on its own
+//!   D-Bus), run fmt, clippy, doc and the whole test suite, and stop both. `.ci/run` runs exactly this.
 //! * `services`: start the test services and print the variables that point at them, for
 //!   running single tests by hand.
 //!
@@ -16,6 +16,7 @@ mod bench;
 mod deps;
 mod man;
 mod moto;
+mod secret_service;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -26,7 +27,7 @@ type Result<T = ()> = std::result::Result<T, String>;
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  test        install test dependencies, start moto, run fmt/clippy/doc/tests, stop moto
+  test        install test dependencies, start moto and a Secret Service, run fmt/clippy/doc/tests, stop them
   test --no-install
               the same without installing packages (they must already be there)
   services    start moto and print the environment for running tests by hand (Ctrl-C stops)
@@ -124,10 +125,13 @@ fn test(args: &[String]) -> Result {
     run(cargo().args(["test", "--workspace", "--locked", "--no-run"]))?;
 
     let moto = moto::Moto::start(&root().join("target/xtask"))?;
+    let keyring =
+        secret_service::SecretService::start(&root().join("target/xtask/secret-service"))?;
     let outcome = run(cargo()
         .args(["test", "--workspace", "--locked"])
         .env("SAGECRED_MOTO_ENDPOINT", moto.endpoint())
-        .env("SAGECRED_REQUIRE_ALL", "1"));
+        .envs(keyring.env()));
+    drop(keyring);
     drop(moto);
     outcome?;
     eprintln!(
@@ -139,7 +143,12 @@ fn test(args: &[String]) -> Result {
 
 fn services() -> Result {
     let moto = moto::Moto::start(&root().join("target/xtask"))?;
+    let keyring =
+        secret_service::SecretService::start(&root().join("target/xtask/secret-service"))?;
     println!("export SAGECRED_MOTO_ENDPOINT={}", moto.endpoint());
+    for (k, v) in keyring.env() {
+        println!("export {k}={v}");
+    }
     eprintln!("xtask: services are up; press Ctrl-C to stop them");
     loop {
         std::thread::park();

@@ -113,6 +113,38 @@ pub enum Command {
         then arn:aws:iam::{aws_account_id}:role/SageMaker-UNetTraining-ExecutionRole.")]
     Role(RoleArgs),
 
+    /// Print AWS credential_process JSON for a keychain profile (SDKs call this)
+    #[command(after_help = "Examples:\n  \
+        sagecred credential-process --profile dev\n  \
+        sagecred credential-process --profile dev --no-session\n\n\
+        `configure`, `import` and `migrate` write this line into ~/.aws/config for you:\n  \
+        credential_process = /path/to/sagecred credential-process --profile dev\n\n\
+        It prints AWS's Version 1 JSON on stdout and nothing else. By default it serves\n\
+        temporary credentials from STS GetSessionToken, cached in the keychain until five\n\
+        minutes before they expire. With mfa_serial in the profile, the MFA code is read\n\
+        from the terminal (/dev/tty), never from stdin.")]
+    CredentialProcess(CredentialProcessArgs),
+
+    /// Move plaintext keys from ~/.aws/credentials into the keychain
+    #[command(after_help = "Examples:\n  \
+        sagecred migrate --profile dev --dry-run\n  \
+        sagecred migrate --all\n\n\
+        Each key is written to the keychain and read back before its plaintext lines are\n\
+        removed; every other byte of both files is kept.")]
+    Migrate(MigrateArgs),
+
+    /// Run a command with the profile's temporary credentials in its environment
+    #[command(after_help = "Examples:\n  \
+        sagecred exec dev -- python train.py --epochs 10\n  \
+        sagecred exec dev -- aws s3 ls s3://vessel-segmentation-data/\n\n\
+        The command gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,\n\
+        AWS_REGION and SAGEMAKER_ROLE, with AWS_PROFILE unset. Its exit code is sagecred's.")]
+    Exec(ExecArgs),
+
+    /// Delete a profile's keys from its store and its sections from the AWS files
+    #[command(after_help = "Examples:\n  sagecred remove old-dev\n  sagecred remove old-dev --yes")]
+    Remove(RemoveArgs),
+
     /// Print a shell completion script
     #[command(after_help = "Examples:\n  \
         sagecred completions bash > ~/.local/share/bash-completion/completions/sagecred\n  \
@@ -216,9 +248,14 @@ pub struct ManArgs {
     pub list: bool,
 }
 
-/// Where `configure` and `import` keep the keys.
+/// Where `configure`, `import` and `migrate` keep the keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StoreChoice {
+    /// The OS keychain: macOS Keychain, Windows Credential Manager, Linux Secret Service.
+    Keychain,
+    /// The Linux kernel keyring, for headless boxes: needs a session keyring
+    /// (`keyctl session -`), and keys are lost on reboot and expire after 3 days unused.
+    Keyutils,
     /// Plaintext in the AWS shared credentials file (what `aws configure` does).
     File,
 }
@@ -235,7 +272,7 @@ pub struct ConfigureArgs {
     pub region: Option<Region>,
 
     /// Where to keep the keys
-    #[arg(long, value_enum, default_value_t = StoreChoice::File)]
+    #[arg(long, value_enum, default_value_t = StoreChoice::Keychain)]
     pub store: StoreChoice,
 }
 
@@ -251,8 +288,65 @@ pub struct ImportArgs {
     pub region: Option<Region>,
 
     /// Where to keep the keys
-    #[arg(long, value_enum, default_value_t = StoreChoice::File)]
+    #[arg(long, value_enum, default_value_t = StoreChoice::Keychain)]
     pub store: StoreChoice,
+}
+
+/// Arguments of `credential-process`.
+#[derive(Debug, Args)]
+pub struct CredentialProcessArgs {
+    /// Serve the long-term key instead of temporary STS session credentials
+    #[arg(long)]
+    pub no_session: bool,
+
+    /// The store that holds the profile's key
+    #[arg(long, value_enum, default_value_t = StoreChoice::Keychain)]
+    pub store: StoreChoice,
+}
+
+/// Arguments of `migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Migrate every profile with plaintext keys, not just the chosen one
+    #[arg(long)]
+    pub all: bool,
+
+    /// Show what would move, and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Where to move the keys
+    #[arg(long, value_enum, default_value_t = StoreChoice::Keychain)]
+    pub store: StoreChoice,
+}
+
+/// Arguments of `exec`.
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// The profile whose credentials the command gets
+    #[arg(value_name = "PROFILE", value_parser = parse_profile)]
+    pub target: ProfileName,
+
+    /// The command and its arguments, after `--`
+    #[arg(
+        value_name = "COMMAND",
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+/// Arguments of `remove`.
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    /// The profile to remove
+    #[arg(value_name = "PROFILE", value_parser = parse_profile)]
+    pub target: ProfileName,
+
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 fn parse_profile(s: &str) -> Result<ProfileName, String> {

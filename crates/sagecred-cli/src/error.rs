@@ -81,6 +81,16 @@ impl CliError {
         self
     }
 
+    /// Puts `prefix` before the hint (or makes it the hint when there is none).
+    #[must_use]
+    pub fn with_hint_prefix(mut self, prefix: &str) -> Self {
+        self.hint = Some(match self.hint.take() {
+            Some(h) => format!("{prefix}{h}"),
+            None => prefix.trim_end_matches([';', ' ']).to_owned(),
+        });
+        self
+    }
+
     /// The kind of this error.
     pub fn kind(&self) -> ErrorKind {
         self.kind

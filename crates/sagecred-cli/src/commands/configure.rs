@@ -23,7 +23,7 @@ pub(super) fn run(ctx: &Context, args: &ConfigureArgs) -> Result<(), CliError> {
         let creds = read_stdin_pair()?;
         let settings = ProfileSettings {
             region: args.region.clone(),
-            cli_output: None,
+            ..Default::default()
         };
         (creds, settings)
     } else {
@@ -172,7 +172,14 @@ fn prompt(
             )));
         }
     };
-    Ok((creds, ProfileSettings { region, cli_output }))
+    Ok((
+        creds,
+        ProfileSettings {
+            region,
+            cli_output,
+            user_name: None,
+        },
+    ))
 }
 
 fn ask(prompt: &str) -> Result<String, CliError> {

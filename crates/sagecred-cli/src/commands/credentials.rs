@@ -21,6 +21,16 @@ pub(crate) struct ResolvedCredentials {
 }
 
 impl ResolvedCredentials {
+    /// Key id, secret, session token and RFC 3339 expiry, for building an environment.
+    pub(crate) fn into_parts(self) -> (String, Secret, Option<Secret>, Option<String>) {
+        (
+            self.access_key_id,
+            self.secret_access_key,
+            self.session_token,
+            self.expiration,
+        )
+    }
+
     /// The `AWS_*` variables. Absent parts are unset, so that a token of earlier
     /// credentials cannot pair with a new key.
     pub(crate) fn changes(&self) -> Vec<EnvChange<'_>> {

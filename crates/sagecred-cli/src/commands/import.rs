@@ -34,6 +34,7 @@ pub(super) fn run(ctx: &Context, args: &ImportArgs) -> Result<(), CliError> {
     let settings = ProfileSettings {
         region: args.region.clone(),
         cli_output: None,
+        user_name: key.user_name.clone(),
     };
     let location = keys::save(
         ctx,
@@ -54,7 +55,7 @@ pub(super) fn run(ctx: &Context, args: &ImportArgs) -> Result<(), CliError> {
         ctx.profile
     );
     eprintln!(
-        "the CSV still holds the secret: delete it once you have checked `sagecred whoami --profile {}`",
+        "the CSV still holds the secret in plaintext: delete it once `sagecred whoami --profile {}` works",
         ctx.profile
     );
     Ok(())

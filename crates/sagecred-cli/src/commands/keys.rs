@@ -1,8 +1,11 @@
 //! Saving a key pair to the chosen store and the profile's settings to the config file:
-//! the part `configure` and `import` share.
+//! the part `configure`, `import` and `migrate` share.
+
+use std::time::SystemTime;
 
 use sagecred_core::{CredentialStore, Credentials, DEFAULT_REGION, ProfileName, Region};
-use sagecred_ini::{FileKind, FileStore, ProfileSet, SectionKey};
+use sagecred_ini::{FileKind, FileStore, ProfileSet, Section, SectionKey};
+use sagecred_keychain::{Backend, KeychainStore, StoredKey};
 
 use super::block_on;
 use crate::cli::StoreChoice;
@@ -15,12 +18,91 @@ pub(super) struct ProfileSettings {
     pub(super) region: Option<Region>,
     /// The AWS CLI's default output format (`json`, `text`, `table`, ...).
     pub(super) cli_output: Option<String>,
+    /// The IAM user the key belongs to, when known (the console CSV says).
+    pub(super) user_name: Option<String>,
 }
 
 /// Loads both AWS files, so that a malformed file stops the command before anything is
 /// written.
 pub(super) fn load_profiles(ctx: &Context) -> Result<ProfileSet, CliError> {
     Ok(ProfileSet::load(&ctx.files)?)
+}
+
+/// Where a profile's keys live, judged from its settings alone (no store is opened).
+pub(crate) fn store_of(set: &ProfileSet, name: &str, profile: &Section) -> &'static str {
+    if set.has_plaintext_keys(name) {
+        "file"
+    } else if let Some(process) = profile.get("credential_process") {
+        match keychain_backend_of(process) {
+            Some(Backend::Keyutils) => "keyutils",
+            Some(Backend::Keychain) => "keychain",
+            None => "process",
+        }
+    } else if profile.get("sso_session").is_some() || profile.get("sso_start_url").is_some() {
+        "sso"
+    } else if profile.get("role_arn").is_some() {
+        "assume-role"
+    } else {
+        "none"
+    }
+}
+
+/// The keychain backend a `credential_process` line of ours names, or `None` when the line
+/// runs some other program.
+pub(crate) fn keychain_backend_of(process: &str) -> Option<Backend> {
+    if !(process.contains("sagecred") && process.contains("credential-process")) {
+        return None;
+    }
+    if process.contains("--store keyutils") {
+        Some(Backend::Keyutils)
+    } else {
+        Some(Backend::Keychain)
+    }
+}
+
+/// The keychain backend for a `--store` choice, or `None` for the plaintext file.
+pub(crate) fn backend_of(choice: StoreChoice) -> Option<Backend> {
+    match choice {
+        StoreChoice::Keychain => Some(Backend::Keychain),
+        StoreChoice::Keyutils => Some(Backend::Keyutils),
+        StoreChoice::File => None,
+    }
+}
+
+/// The `credential_process` line for a keychain profile: this very binary, by absolute path.
+pub(crate) fn credential_process_line(
+    profile: &ProfileName,
+    backend: Backend,
+) -> Result<String, CliError> {
+    let exe = std::env::current_exe()
+        .and_then(|p| p.canonicalize())
+        .map_err(|e| {
+            CliError::internal(format!("cannot find the path of the sagecred binary: {e}"))
+        })?;
+    let exe = exe.to_str().ok_or_else(|| {
+        CliError::internal(format!(
+            "the path of the sagecred binary is not UTF-8: {}",
+            exe.display()
+        ))
+    })?;
+    // The SDKs run the line through a POSIX shell or shlex, so quote the path as sh would.
+    let exe = sagecred_shell::quote_posix(exe).map_err(|e| CliError::internal(e.to_string()))?;
+    let store = match backend {
+        Backend::Keyutils => " --store keyutils",
+        _ => "",
+    };
+    Ok(format!(
+        "{exe} credential-process --profile {profile}{store}"
+    ))
+}
+
+/// Opens a keychain store and checks that it can be used, before anything is written.
+pub(crate) fn open_keychain(backend: Backend) -> Result<KeychainStore, CliError> {
+    let store = KeychainStore::new(backend);
+    store
+        .check_available()
+        .map_err(|e| CliError::from(e).with_hint_prefix("nothing was written; "))?;
+    Ok(store)
 }
 
 /// Stores `creds` for the profile and writes its settings to the config file.
@@ -34,14 +116,7 @@ pub(super) fn save(
     existing_region: Option<&str>,
     settings: &ProfileSettings,
 ) -> Result<String, CliError> {
-    let location = match store {
-        StoreChoice::File => {
-            let store = FileStore::new(ctx.files.clone());
-            block_on(store.put(profile, creds))??;
-            format!("{} (plaintext)", ctx.files.credentials.display())
-        }
-    };
-
+    let section = SectionKey::Profile(profile.as_str().to_owned());
     // The region is always written, so that the profile works without AWS_REGION;
     // an existing one is kept unless a new one was given.
     let region = match (&settings.region, existing_region) {
@@ -49,13 +124,68 @@ pub(super) fn save(
         (None, Some(r)) => r.to_owned(),
         (None, None) => DEFAULT_REGION.to_owned(),
     };
-    let section = SectionKey::Profile(profile.as_str().to_owned());
+
+    let Some(backend) = backend_of(store) else {
+        let file = FileStore::new(ctx.files.clone());
+        block_on(file.put(profile, creds))??;
+        sagecred_ini::edit(&ctx.files.config, FileKind::Config, |doc| {
+            doc.set(&section, "region", &region);
+            if let Some(output) = &settings.cli_output {
+                doc.set(&section, "output", output);
+            }
+            // The key now lives in the plaintext file: a stale credential_process line of
+            // ours would only confuse readers, since static keys win in every SDK.
+            let ours = doc
+                .section(&section)
+                .and_then(|s| {
+                    s.get("credential_process")
+                        .map(|p| keychain_backend_of(p).is_some())
+                })
+                .unwrap_or(false);
+            if ours {
+                doc.remove(&section, "credential_process");
+            }
+            Ok::<_, CliError>(())
+        })?;
+        return Ok(format!("{} (plaintext)", ctx.files.credentials.display()));
+    };
+
+    let keychain = open_keychain(backend)?;
+    let line = credential_process_line(profile, backend)?;
+    let stored = StoredKey {
+        credentials: creds.clone(),
+        user_name: settings.user_name.clone(),
+        created: Some(SystemTime::now()),
+    };
+    keychain.put_key(profile, &stored)?;
+    // Read it back before the config points at it: a keychain that accepts a write and
+    // loses it must not leave the profile without a key.
+    let back = keychain.get_key(profile)?;
+    if back.credentials != *creds {
+        return Err(CliError::new(
+            crate::error::ErrorKind::Store,
+            format!(
+                "the {} store returned a different key than was written for profile `{profile}`",
+                keychain.kind()
+            ),
+        ));
+    }
+    // A session cached for an earlier key must not outlive it.
+    keychain.delete_session(profile)?;
     sagecred_ini::edit(&ctx.files.config, FileKind::Config, |doc| {
         doc.set(&section, "region", &region);
+        doc.set(&section, "credential_process", &line);
         if let Some(output) = &settings.cli_output {
             doc.set(&section, "output", output);
         }
         Ok::<_, CliError>(())
     })?;
-    Ok(location)
+    // Plaintext keys for the profile would win over credential_process in every SDK, and
+    // they are what the keychain replaces: remove them.
+    let file = FileStore::new(ctx.files.clone());
+    block_on(file.delete(profile))??;
+    Ok(match backend {
+        Backend::Keyutils => "the kernel keyring (keyutils; lost on reboot)".to_owned(),
+        _ => "the OS keychain".to_owned(),
+    })
 }

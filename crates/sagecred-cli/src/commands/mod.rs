@@ -4,12 +4,17 @@
 //! for themselves; the others never start one.
 
 mod configure;
+mod credential_process;
 mod credentials;
 mod env;
+mod exec;
 mod import;
 mod keys;
+mod migrate;
 mod profiles;
+mod remove;
 mod role;
+mod session;
 mod shell_init;
 mod whoami;
 
@@ -33,6 +38,10 @@ pub(crate) fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Env(args) => env::run_env(&ctx, &args),
         Command::Use(args) => env::run_use(&ctx, &args),
         Command::Role(args) => role::run(&ctx, &args),
+        Command::CredentialProcess(args) => credential_process::run(&ctx, &args),
+        Command::Migrate(args) => migrate::run(&ctx, &args),
+        Command::Exec(args) => exec::run(&ctx, &args),
+        Command::Remove(args) => remove::run(&ctx, &args),
         Command::ShellInit(_) | Command::Completions(_) | Command::Man(_) => {
             unreachable!("handled above")
         }

@@ -1,33 +1,13 @@
 //! `sagecred profiles`: every profile in the AWS files, with where its credentials live.
 
 use sagecred_core::AccessKeyId;
-use sagecred_ini::{ProfileSet, Section};
 use serde_json::json;
 
-use super::keys;
+use super::keys::{self, store_of};
 use crate::cli::OutputFormat;
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output;
-
-/// Where a profile's credentials come from, judged from its settings alone.
-pub(crate) fn store_of(set: &ProfileSet, name: &str, profile: &Section) -> &'static str {
-    if set.has_plaintext_keys(name) {
-        "file"
-    } else if let Some(process) = profile.get("credential_process") {
-        if process.contains("sagecred") && process.contains("credential-process") {
-            "keychain"
-        } else {
-            "process"
-        }
-    } else if profile.get("sso_session").is_some() || profile.get("sso_start_url").is_some() {
-        "sso"
-    } else if profile.get("role_arn").is_some() {
-        "assume-role"
-    } else {
-        "none"
-    }
-}
 
 pub(super) fn run(ctx: &Context) -> Result<(), CliError> {
     let set = keys::load_profiles(ctx)?;

@@ -66,6 +66,10 @@ impl TestEnv {
         if let Some(e) = &self.endpoint {
             vars.push(("AWS_ENDPOINT_URL".into(), e.clone()));
         }
+        // The private Secret Service that `cargo xtask test` starts.
+        if let Ok(bus) = std::env::var("DBUS_SESSION_BUS_ADDRESS") {
+            vars.push(("DBUS_SESSION_BUS_ADDRESS".into(), bus));
+        }
         vars
     }
 
@@ -86,8 +90,25 @@ impl TestEnv {
         run_with_stdin(self.cmd().args(args), stdin)
     }
 
-    /// `sagecred configure --stdin` for `profile`, which must succeed.
+    /// `sagecred configure --stdin --store file` for `profile`, which must succeed. The
+    /// plaintext store keeps tests of file handling independent of the keychain; the
+    /// keychain tests use [`TestEnv::configure_keychain`].
     pub(crate) fn configure(
+        &self,
+        profile: &str,
+        key_id: &str,
+        secret: &str,
+        extra: &[&str],
+    ) -> Output {
+        let mut args = vec!["configure", "--profile", profile, "--stdin", "--store", "file"];
+        args.extend_from_slice(extra);
+        let out = self.run(&args, &format!("{key_id}\n{secret}\n"));
+        assert_success(&out);
+        out
+    }
+
+    /// `sagecred configure --stdin` with the default store, the keychain.
+    pub(crate) fn configure_keychain(
         &self,
         profile: &str,
         key_id: &str,
@@ -215,4 +236,13 @@ pub(crate) fn unique_user(prefix: &str) -> String {
 pub(crate) fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// Fails unless the private Secret Service of `cargo xtask test` is running.
+pub(crate) fn require_secret_service() {
+    assert!(
+        std::env::var("SAGECRED_TEST_SECRET_SERVICE").as_deref() == Ok("1")
+            && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "this test needs the private Secret Service: run `cargo xtask test`, or `cargo xtask services` and export what it prints"
+    );
 }

@@ -12,6 +12,8 @@ fn spawn_configure(env: &TestEnv, profile: &str) -> Child {
         .cmd()
         .args([
             "configure",
+            "--store",
+            "file",
             "--profile",
             profile,
             "--stdin",

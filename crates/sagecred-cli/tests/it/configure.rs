@@ -43,7 +43,7 @@ fn aws_profile_variable_picks_the_profile() {
     let env = TestEnv::new();
     let out = run_with_stdin(
         env.cmd()
-            .args(["configure", "--stdin"])
+            .args(["configure", "--stdin", "--store", "file"])
             .env("AWS_PROFILE", "fromenv"),
         &format!("{EXAMPLE_KEY_ID}\n{EXAMPLE_SECRET}\n"),
     );
@@ -125,7 +125,7 @@ fn bad_input_is_refused_with_a_precise_error() {
         ),
     ];
     for (extra, input, expected) in cases {
-        let mut args = vec!["configure", "--stdin"];
+        let mut args = vec!["configure", "--stdin", "--store", "file"];
         args.extend_from_slice(extra);
         let out = env.run(&args, input);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
@@ -148,7 +148,14 @@ fn malformed_config_names_the_line_and_nothing_is_written() {
     let config = "[profile dev]\nregion = us-east-1\nthis line is broken\n";
     std::fs::write(&env.config, config).unwrap();
     let out = env.run(
-        &["configure", "--profile", "dev", "--stdin"],
+        &[
+            "configure",
+            "--profile",
+            "dev",
+            "--stdin",
+            "--store",
+            "file",
+        ],
         &format!("{EXAMPLE_KEY_ID}\n{EXAMPLE_SECRET}\n"),
     );
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
@@ -170,7 +177,15 @@ fn help_has_an_example_and_debug_logs_keep_secrets_out() {
     assert!(stdout(&out).contains("Examples:\n  sagecred configure"));
 
     let out = env.run(
-        &["--debug", "configure", "--profile", "dev", "--stdin"],
+        &[
+            "--debug",
+            "configure",
+            "--profile",
+            "dev",
+            "--stdin",
+            "--store",
+            "file",
+        ],
         &format!("{EXAMPLE_KEY_ID}\n{EXAMPLE_SECRET}\n"),
     );
     assert_success(&out);

@@ -19,7 +19,16 @@ fn imports_the_console_csv_with_bom_crlf_and_user_name() {
         ),
     );
     let out = env.run(
-        &["import", &csv, "--profile", "ml", "--region", "us-west-2"],
+        &[
+            "import",
+            &csv,
+            "--profile",
+            "ml",
+            "--region",
+            "us-west-2",
+            "--store",
+            "file",
+        ],
         "",
     );
     assert_success(&out);
@@ -46,7 +55,7 @@ fn imports_the_two_column_csv() {
         "accessKeys.csv",
         &format!("Access key ID,Secret access key\n{EXAMPLE_KEY_ID},{EXAMPLE_SECRET}\n"),
     );
-    assert_success(&env.run(&["import", &csv], ""));
+    assert_success(&env.run(&["import", &csv, "--store", "file"], ""));
     assert!(env.read_credentials().contains(EXAMPLE_SECRET));
 }
 

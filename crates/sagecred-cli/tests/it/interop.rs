@@ -62,7 +62,14 @@ fn boto3_and_the_aws_cli_use_imported_keys() {
     )
     .unwrap();
     let out = env.run(
-        &["import", csv.to_str().unwrap(), "--profile", "imported"],
+        &[
+            "import",
+            csv.to_str().unwrap(),
+            "--profile",
+            "imported",
+            "--store",
+            "file",
+        ],
         "",
     );
     assert_success(&out);

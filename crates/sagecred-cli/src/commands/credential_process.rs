@@ -1,0 +1,30 @@
+//! `sagecred credential-process --profile P`: what the AWS SDKs and CLI run through a
+//! profile's `credential_process` line. stdout carries the JSON and nothing else.
+
+use sagecred_ini::ProfileSet;
+use sagecred_keychain::KeychainStore;
+
+use super::keys::backend_of;
+use super::session;
+use crate::cli::CredentialProcessArgs;
+use crate::context::Context;
+use crate::error::CliError;
+use crate::output;
+
+pub(super) fn run(ctx: &Context, args: &CredentialProcessArgs) -> Result<(), CliError> {
+    let Some(backend) = backend_of(args.store) else {
+        return Err(CliError::user(
+            "credential-process serves keychain profiles; a plaintext profile needs no credential_process",
+        ));
+    };
+    let store = KeychainStore::new(backend);
+    let creds = if args.no_session {
+        store.get_key(&ctx.profile)?.credentials
+    } else {
+        let section = ProfileSet::load_config_only(&ctx.files)?
+            .profile(ctx.profile.as_str())
+            .unwrap_or_default();
+        session::temporary(ctx, &store, &ctx.profile, &section)?
+    };
+    output::print(&session::process_json(&creds))
+}

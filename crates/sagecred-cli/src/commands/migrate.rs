@@ -1,0 +1,101 @@
+//! `sagecred migrate`: move plaintext keys from `~/.aws/credentials` into the keychain.
+//!
+//! For each profile: write the key to the keychain, read it back and compare, point the
+//! config at `credential_process`, and only then delete the plaintext lines. A failure at
+//! any step leaves the plaintext key where it was.
+
+use sagecred_core::{CredentialStore, ProfileName};
+use sagecred_ini::FileStore;
+use serde_json::json;
+
+use super::block_on;
+use super::keys::{self, ProfileSettings, backend_of};
+use crate::cli::{MigrateArgs, OutputFormat, StoreChoice};
+use crate::context::Context;
+use crate::error::CliError;
+use crate::output;
+
+pub(super) fn run(ctx: &Context, args: &MigrateArgs) -> Result<(), CliError> {
+    if backend_of(args.store).is_none() {
+        return Err(CliError::user(
+            "migrate moves keys out of the plaintext file; choose --store keychain or keyutils",
+        ));
+    }
+    let set = keys::load_profiles(ctx)?;
+    let targets: Vec<String> = if args.all {
+        set.profile_names()
+            .into_iter()
+            .filter(|n| set.has_plaintext_keys(n))
+            .collect()
+    } else if set.has_plaintext_keys(ctx.profile.as_str()) {
+        vec![ctx.profile.as_str().to_owned()]
+    } else {
+        return Err(CliError::user(format!(
+            "profile `{}` has no plaintext keys in {}",
+            ctx.profile,
+            ctx.files.credentials.display()
+        ))
+        .with_hint("list profiles and their stores with `sagecred profiles`, or pass --all"));
+    };
+
+    let file = FileStore::new(ctx.files.clone());
+    let mut moved = Vec::new();
+    for name in &targets {
+        let profile: ProfileName = name.parse().map_err(|e| CliError::config(format!("{e}")))?;
+        if args.dry_run {
+            moved
+                .push(json!({ "profile": name, "to": args_store_name(args.store), "done": false }));
+            continue;
+        }
+        let creds = block_on(file.get(&profile))??;
+        let region = set
+            .profile(name)
+            .and_then(|p| p.get("region").map(str::to_owned));
+        // `save` stores, reads back, rewrites the config and only then deletes the
+        // plaintext lines.
+        keys::save(
+            ctx,
+            args.store,
+            &profile,
+            &creds,
+            region.as_deref(),
+            &ProfileSettings::default(),
+        )?;
+        moved.push(json!({ "profile": name, "to": args_store_name(args.store), "done": true }));
+    }
+    match ctx.output {
+        OutputFormat::Json => {
+            output::print_json(&json!({ "dry_run": args.dry_run, "profiles": moved }))
+        }
+        OutputFormat::Text => {
+            if targets.is_empty() {
+                eprintln!(
+                    "no plaintext keys in {}; nothing to migrate",
+                    ctx.files.credentials.display()
+                );
+            }
+            for name in &targets {
+                if args.dry_run {
+                    eprintln!(
+                        "would move profile `{name}` to the {}",
+                        args_store_name(args.store)
+                    );
+                } else {
+                    eprintln!(
+                        "moved profile `{name}` to the {}; its plaintext lines are gone",
+                        args_store_name(args.store)
+                    );
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn args_store_name(choice: StoreChoice) -> &'static str {
+    match choice {
+        StoreChoice::Keychain => "keychain",
+        StoreChoice::Keyutils => "keyutils",
+        StoreChoice::File => "file",
+    }
+}
