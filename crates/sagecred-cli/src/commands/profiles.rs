@@ -1,9 +1,12 @@
 //! `sagecred profiles`: every profile in the AWS files, with where its credentials live.
 
-use sagecred_core::AccessKeyId;
+use std::time::SystemTime;
+
+use sagecred_core::{AccessKeyId, ProfileName};
+use sagecred_keychain::KeychainStore;
 use serde_json::json;
 
-use super::keys::{self, store_of};
+use super::keys::{self, keychain_backend_of, store_of};
 use crate::cli::OutputFormat;
 use crate::context::Context;
 use crate::error::CliError;
@@ -12,13 +15,39 @@ use crate::output;
 pub(super) fn run(ctx: &Context) -> Result<(), CliError> {
     let set = keys::load_profiles(ctx)?;
     let mut rows = Vec::new();
+    let mut keychain_error = None;
     for name in set.profile_names() {
         let profile = set.profile(&name).unwrap_or_default();
-        let key = profile
+        let mut key = profile
             .get("aws_access_key_id")
             .and_then(|id| id.parse::<AccessKeyId>().ok())
             .map(|id| id.masked());
+        let mut age_days = None;
+        // Keychain profiles: the key id and its age come from the entry itself. A keychain
+        // that cannot be read is reported once, and the listing goes on.
+        if let (Some(backend), Ok(profile_name)) = (
+            profile
+                .get("credential_process")
+                .and_then(keychain_backend_of),
+            name.parse::<ProfileName>(),
+        ) && keychain_error.is_none()
+        {
+            match KeychainStore::new(backend).get_key(&profile_name) {
+                Ok(stored) => {
+                    key = Some(stored.credentials.access_key_id().masked());
+                    age_days = stored.created.and_then(|c| {
+                        SystemTime::now()
+                            .duration_since(c)
+                            .ok()
+                            .map(|d| d.as_secs() / 86_400)
+                    });
+                }
+                Err(e) if e.is_not_found() => {}
+                Err(e) => keychain_error = Some(e.to_string()),
+            }
+        }
         rows.push(json!({
+            "key_age_days": age_days,
             "name": name,
             "store": store_of(&set, &name, &profile),
             "region": profile.get("region"),
@@ -29,7 +58,12 @@ pub(super) fn run(ctx: &Context) -> Result<(), CliError> {
         }));
     }
     match ctx.output {
-        OutputFormat::Json => output::print_json(&json!({ "profiles": rows })),
+        OutputFormat::Json => {
+            if let Some(e) = &keychain_error {
+                eprintln!("warning: {e}; keychain key ids are not shown");
+            }
+            output::print_json(&json!({ "profiles": rows }))
+        }
         OutputFormat::Text => {
             if rows.is_empty() {
                 eprintln!(
@@ -49,11 +83,18 @@ pub(super) fn run(ctx: &Context) -> Result<(), CliError> {
                         cell(&r["store"]),
                         cell(&r["region"]),
                         cell(&r["access_key_id"]),
+                        r["key_age_days"]
+                            .as_u64()
+                            .map(|d| format!("{d}d"))
+                            .unwrap_or_else(|| "-".to_owned()),
                         cell(&r["aws_account_id"]),
                         cell(&r["sagemaker_role_arn"]),
                     ]
                 })
                 .collect();
+            if let Some(e) = &keychain_error {
+                eprintln!("warning: {e}; keychain key ids are not shown");
+            }
             output::print(&output::table(
                 &[
                     "  PROFILE",

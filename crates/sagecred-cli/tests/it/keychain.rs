@@ -345,6 +345,18 @@ fn migrate_moves_keys_and_keeps_every_other_byte() {
     };
     assert_eq!(store(&a), "keychain");
     assert_eq!(store(&b), "file");
+    let row = v["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == a.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        row["access_key_id"], "AKIA************MPLE",
+        "the key id comes from the keychain entry"
+    );
+    assert_eq!(row["key_age_days"], 0);
 
     for p in [&a, &b] {
         let _ = env.run(&["remove", p, "--yes"], "");
