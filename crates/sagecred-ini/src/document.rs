@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use sagecred_core::REDACTED;
 
+pub(crate) use crate::syntax::find_newline;
 use crate::syntax::{
     PropertyError, WHITESPACE, is_identifier, is_secret_name, looks_like_secret_text,
     parse_property, strip_comment, trim_ws,
@@ -120,7 +121,7 @@ pub enum EditError {
 
 /// What a header line's section is, after AWS's normalisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Namespace {
+pub(crate) enum Namespace {
     /// A profile; `prefixed` tells `[profile default]` from `[default]` in the config file.
     Profile {
         prefixed: bool,
@@ -197,17 +198,6 @@ impl Line {
 struct Run {
     header: usize,
     end: usize,
-}
-
-/// Parser state between lines, as in AWS's parser.
-#[derive(Clone, Copy)]
-enum State {
-    BeforeFirstSection,
-    InSection {
-        /// The property line that indented lines continue, whether it opened a
-        /// sub-property block (its value was empty), and where its name is.
-        property: Option<(usize, bool, Span)>,
-    },
 }
 
 /// A parsed file that keeps every byte: `to_string()` of an unedited document is
@@ -647,15 +637,11 @@ impl Document {
         for line in &self.lines[run.header + 1..run.end] {
             match line.kind {
                 LineKind::Property { key, value } => {
-                    let key = self.slice(key);
-                    current = is_identifier(key)
-                        .then(|| section.insert(key, self.slice(value).to_owned()));
+                    current = section.merge_property(self.slice(key), self.slice(value));
                 }
                 LineKind::Continuation { value, .. } => {
                     if let Some(i) = current {
-                        let merged: &mut String = &mut section.properties[i].1;
-                        merged.push('\n');
-                        merged.push_str(self.slice(value));
+                        section.continue_value(i, self.slice(value));
                     }
                 }
                 _ => {}
@@ -810,49 +796,62 @@ impl fmt::Debug for Document {
 /// error.
 fn index_lines(text: &str, kind: FileKind) -> Result<(Vec<Line>, Vec<Run>), ParseError> {
     if u32::try_from(text.len()).is_err() {
-        return Err(ParseError {
-            line: 1,
-            message: "the file is larger than 4 GiB, too large to be a profile file".to_owned(),
-        });
+        return Err(too_large());
     }
     let bytes = text.as_bytes();
     // Most real lines are 15 to 60 bytes long; this avoids most regrowth.
     let mut lines = Vec::with_capacity(text.len() / 20 + 1);
     let mut runs: Vec<Run> = Vec::new();
-    let mut state = State::BeforeFirstSection;
+    let mut reader = LineReader::new(kind);
+    // The name of the last property line, which error messages about its sub-properties
+    // quote.
+    let mut owner_key = Span::new(0, 0);
+    let span = |part: &str| {
+        let start = crate::syntax::offset_in(text, part);
+        Span::new(start, start + part.len())
+    };
     let mut start = 0;
     while start < text.len() {
-        let (content_end, end) = match find_newline(bytes, start) {
-            Some(nl) => {
-                let content_end = if nl > start && bytes[nl - 1] == b'\r' {
-                    nl - 1
-                } else {
-                    nl
-                };
-                (content_end, nl + 1)
-            }
-            None => (text.len(), text.len()),
-        };
-        let content_start = if start == 0 && text.starts_with(BOM) {
-            BOM.len().min(content_end)
-        } else {
-            start
+        let (line_end, end, terminated) = match find_newline(bytes, start) {
+            Some(nl) => (nl, nl + 1, true),
+            None => (text.len(), text.len(), false),
         };
         let index = lines.len();
-        let content = &text[content_start..content_end];
-        let kind = read_line(text, content, index, kind, &mut state)?;
-        if let LineKind::Header { .. } = kind {
-            if let Some(last) = runs.last_mut() {
-                last.end = index;
+        let (content, class) = reader.read(&text[start..line_end], terminated, || {
+            &text[owner_key.start()..owner_key.end()]
+        })?;
+        let kind = match class {
+            LineClass::Blank => LineKind::Blank,
+            LineClass::Comment => LineKind::Comment,
+            LineClass::Header { ns, name } => {
+                if let Some(last) = runs.last_mut() {
+                    last.end = index;
+                }
+                runs.push(Run {
+                    header: index,
+                    end: index + 1,
+                });
+                LineKind::Header {
+                    ns,
+                    name: span(name),
+                }
             }
-            runs.push(Run {
-                header: index,
-                end: index + 1,
-            });
-        }
+            LineClass::Property { key, value } => {
+                owner_key = span(key);
+                LineKind::Property {
+                    key: owner_key,
+                    value: span(value),
+                }
+            }
+            LineClass::Continuation { value, owner } => LineKind::Continuation {
+                value: span(value),
+                owner: owner as u32,
+            },
+        };
+        let content = span(content);
         lines.push(Line {
             start: start as u32,
-            content_end: content_end as u32,
+            content_end: content.end,
             end: end as u32,
             kind,
         });
@@ -864,54 +863,122 @@ fn index_lines(text: &str, kind: FileKind) -> Result<(Vec<Line>, Vec<Run>), Pars
     Ok((lines, runs))
 }
 
-/// The index of the first `\n` at or after `from`.
-///
-/// Lines are short, so the fixed cost of a `memchr` call per line dominates; this looks
-/// at eight bytes per step with plain integer arithmetic instead.
-fn find_newline(bytes: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    const NEWLINES: u64 = ONES * b'\n' as u64;
-    let mut i = from;
-    while i + 8 <= bytes.len() {
-        let mut word = [0; 8];
-        word.copy_from_slice(&bytes[i..i + 8]);
-        let x = u64::from_le_bytes(word) ^ NEWLINES;
-        // Sets the high bit of every byte of `x` that is zero, that is of every `\n`;
-        // the lowest set bit marks the first one.
-        let found = x.wrapping_sub(ONES) & !x & HIGHS;
-        if found != 0 {
-            return Some(i + (found.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
+/// The error for a text whose offsets do not fit the index's `u32` spans.
+pub(crate) fn too_large() -> ParseError {
+    ParseError {
+        line: 1,
+        message: "the file is larger than 4 GiB, too large to be a profile file".to_owned(),
     }
-    bytes[i..].iter().position(|&b| b == b'\n').map(|p| i + p)
+}
+
+/// What one line is, as AWS's parser reads it, as slices of the line.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum LineClass<'a> {
+    Blank,
+    Comment,
+    /// A section header; `name` is the section's name without any prefix.
+    Header {
+        ns: Namespace,
+        name: &'a str,
+    },
+    /// `key = value`, both trimmed, the value without its comment.
+    Property {
+        key: &'a str,
+        value: &'a str,
+    },
+    /// An indented line that continues the property on line index `owner` (0-based):
+    /// a further line of its value, or a sub-property when its value was empty.
+    Continuation {
+        value: &'a str,
+        owner: usize,
+    },
+}
+
+/// Parser state between lines, as in AWS's parser.
+#[derive(Debug, Clone, Copy)]
+enum State {
+    BeforeFirstSection,
+    InSection {
+        /// The property line that indented lines continue: its 0-based index, and
+        /// whether it opened a sub-property block (its value was empty).
+        property: Option<(usize, bool)>,
+    },
+}
+
+/// AWS's line grammar as a state machine fed one line at a time.
+///
+/// This is the single implementation of the rules: [`Document::parse`] feeds it slices of
+/// a whole text, and [`crate::find_config_profile`] feeds it lines read in chunks, so the
+/// two accept the same files and report the same first error. It remembers nothing of
+/// earlier lines but their shape, which lets the streaming reader forget their text.
+#[derive(Debug, Clone)]
+pub(crate) struct LineReader {
+    kind: FileKind,
+    /// The 0-based index of the next line.
+    index: usize,
+    state: State,
+}
+
+impl LineReader {
+    pub(crate) fn new(kind: FileKind) -> LineReader {
+        LineReader {
+            kind,
+            index: 0,
+            state: State::BeforeFirstSection,
+        }
+    }
+
+    /// Reads the next line: `line` is its text up to but excluding its `\n`, and
+    /// `terminated` says whether a `\n` followed (only the file's last line may lack one).
+    ///
+    /// Returns the line's content, without a `\r` before the `\n` and without a leading
+    /// byte-order mark on the first line, and what AWS reads in it; or the line's syntax
+    /// error. `owner_name` gives the name of the last property line, which is asked for
+    /// only to word an error in a sub-property block, so callers need not copy it
+    /// otherwise.
+    pub(crate) fn read<'a, 'o>(
+        &mut self,
+        line: &'a str,
+        terminated: bool,
+        owner_name: impl FnOnce() -> &'o str,
+    ) -> Result<(&'a str, LineClass<'a>), ParseError> {
+        let index = self.index;
+        self.index += 1;
+        let mut content = line;
+        if terminated {
+            content = content.strip_suffix('\r').unwrap_or(content);
+        }
+        if index == 0 {
+            content = content.strip_prefix(BOM).unwrap_or(content);
+        }
+        let class = classify_line(content, index, self.kind, &mut self.state, owner_name)?;
+        Ok((content, class))
+    }
 }
 
 /// Classifies one line (`content` has no line terminator and no byte-order mark) and
 /// advances the parser state, or reports the line's syntax error.
-fn read_line(
-    text: &str,
-    content: &str,
+fn classify_line<'a, 'o>(
+    content: &'a str,
     index: usize,
     kind: FileKind,
     state: &mut State,
-) -> Result<LineKind, ParseError> {
+    owner_name: impl FnOnce() -> &'o str,
+) -> Result<LineClass<'a>, ParseError> {
     let number = index + 1;
     let error = |message: String| ParseError {
         line: number,
         message,
     };
-    let abs = |part: &str| crate::syntax::offset_in(text, part);
 
     // Only a line that starts with a space or tab (or is empty) can be blank; checking
     // the first byte first spares most lines a trim.
     let starts_with_whitespace = content.starts_with(WHITESPACE);
     if content.is_empty() || (starts_with_whitespace && trim_ws(content).is_empty()) {
-        return Ok(LineKind::Blank);
+        return Ok(LineClass::Blank);
     }
     if content.starts_with(['#', ';']) {
-        return Ok(LineKind::Comment);
+        return Ok(LineClass::Comment);
     }
     if content.starts_with('[') {
         let header = strip_comment(content, false);
@@ -927,9 +994,8 @@ fn read_line(
             )));
         };
         let (ns, name) = classify_header(inner, kind);
-        let name = Span::new(abs(name), abs(name) + name.len());
         *state = State::InSection { property: None };
-        return Ok(LineKind::Header { ns, name });
+        return Ok(LineClass::Header { ns, name });
     }
     if starts_with_whitespace {
         let State::InSection { property } = *state else {
@@ -938,38 +1004,38 @@ fn read_line(
                 shown(content, false)
             )));
         };
-        let Some((owner, sub_block, owner_name)) = property else {
+        let Some((owner, sub_block)) = property else {
             return Err(error(format!(
                 "indented line continues no property (only a value may continue on an \
                  indented line); found `{}`",
                 shown(content, false)
             )));
         };
-        let owner_name = &text[owner_name.start()..owner_name.end()];
         if sub_block {
-            let secret = is_secret_name(owner_name);
             match parse_property(content) {
                 Ok(_) => {}
-                Err(PropertyError::NoEquals) => {
-                    return Err(error(format!(
-                        "expected `name = value` in the sub-properties of `{}`; found `{}`",
-                        owner_name.escape_debug(),
-                        shown(content, secret)
-                    )));
-                }
-                Err(PropertyError::NoName) => {
-                    return Err(error(format!(
-                        "expected a sub-property name before `=` under `{}`; found `{}`",
-                        owner_name.escape_debug(),
-                        shown(content, secret)
-                    )));
+                Err(err) => {
+                    let owner_name = owner_name();
+                    let secret = is_secret_name(owner_name);
+                    let message = match err {
+                        PropertyError::NoEquals => format!(
+                            "expected `name = value` in the sub-properties of `{}`; found `{}`",
+                            owner_name.escape_debug(),
+                            shown(content, secret)
+                        ),
+                        PropertyError::NoName => format!(
+                            "expected a sub-property name before `=` under `{}`; found `{}`",
+                            owner_name.escape_debug(),
+                            shown(content, secret)
+                        ),
+                    };
+                    return Err(error(message));
                 }
             }
         }
-        let value = trim_ws(content);
-        return Ok(LineKind::Continuation {
-            value: Span::new(abs(value), abs(value) + value.len()),
-            owner: owner as u32,
+        return Ok(LineClass::Continuation {
+            value: trim_ws(content),
+            owner,
         });
     }
     let State::InSection { .. } = *state else {
@@ -980,13 +1046,14 @@ fn read_line(
     };
     match parse_property(content) {
         Ok(parts) => {
-            let base = abs(content);
-            let key = Span::new(base + parts.key.0, base + parts.key.1);
-            let value = Span::new(base + parts.value.0, base + parts.value.1);
+            let value = &content[parts.value.0..parts.value.1];
             *state = State::InSection {
-                property: Some((index, value.is_empty(), key)),
+                property: Some((index, value.is_empty())),
             };
-            Ok(LineKind::Property { key, value })
+            Ok(LineClass::Property {
+                key: &content[parts.key.0..parts.key.1],
+                value,
+            })
         }
         Err(PropertyError::NoEquals) => Err(error(format!(
             "expected `name = value` or a `[section]` header; found `{}`",
@@ -1002,7 +1069,12 @@ fn read_line(
 /// Splits a header's inside into what AWS reads: the section kind and its name.
 fn classify_header(inner: &str, kind: FileKind) -> (Namespace, &str) {
     let inner = trim_ws(inner);
-    match inner.split_once(WHITESPACE) {
+    // `split_once(WHITESPACE)`, as a byte search: both separators are ASCII.
+    let split = inner
+        .bytes()
+        .position(|b| b == b' ' || b == b'\t')
+        .map(|i| (&inner[..i], &inner[i + 1..]));
+    match split {
         Some((prefix, suffix)) => {
             let prefix = prefix.trim();
             let suffix = suffix.trim();
@@ -1157,6 +1229,23 @@ impl Section {
                 self.properties.len() - 1
             }
         }
+    }
+
+    /// Merges one property line of a section occurrence: a later line overrides an
+    /// earlier one, and a property with an invalid name is ignored, as AWS ignores it.
+    ///
+    /// Returns the index that the line's continuation lines extend, or `None` when they
+    /// are to be ignored with it.
+    pub(crate) fn merge_property(&mut self, name: &str, value: &str) -> Option<usize> {
+        is_identifier(name).then(|| self.insert(name, value.to_owned()))
+    }
+
+    /// Appends a continuation line to the value of the property at `index`, as AWS joins
+    /// multi-line values and sub-property blocks: with `\n`.
+    pub(crate) fn continue_value(&mut self, index: usize, line: &str) {
+        let value = &mut self.properties[index].1;
+        value.push('\n');
+        value.push_str(line);
     }
 
     /// Overrides this section's properties with `other`'s, property by property.

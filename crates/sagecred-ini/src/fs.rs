@@ -38,7 +38,7 @@ pub enum IniError {
 }
 
 impl IniError {
-    fn io(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> IniError {
+    pub(crate) fn io(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> IniError {
         let path = path.to_owned();
         move |source| IniError::Io {
             path,

@@ -6,6 +6,8 @@
 //!   that an edit changes only the lines it must.
 //! * [`ProfileSet`] merges both files as the SDKs do: the credentials file overrides the
 //!   config file property by property.
+//! * [`find_config_profile`] reads one profile of the config file through a small
+//!   reused buffer, for the shell-start path where touching memory costs most.
 //! * [`edit`] and [`write_atomic`] write safely: a lock against concurrent writers, a
 //!   temporary file, fsync, rename, and mode 0600 for new files.
 //! * [`FileStore`] is the plaintext [`sagecred_core::CredentialStore`] over the
@@ -20,12 +22,14 @@ use std::path::PathBuf;
 
 mod document;
 mod fs;
+mod lookup;
 mod profile_set;
 mod store;
 mod syntax;
 
 pub use document::{Document, EditError, FileKind, ParseError, Section, SectionKey};
 pub use fs::{IniError, edit, write_atomic};
+pub use lookup::{find_config_profile, find_config_profile_chunked};
 pub use profile_set::ProfileSet;
 pub use store::FileStore;
 

@@ -64,11 +64,57 @@ pub(crate) fn strip_comment(line: &str, needs_whitespace: bool) -> &str {
 fn comment_start(line: &str, needs_whitespace: bool) -> Option<usize> {
     // Comment characters are ASCII, so a byte scan finds every candidate; only for those
     // is the character before decoded, which keeps lines without comments cheap.
-    line.bytes().enumerate().find_map(|(i, b)| {
-        let candidate =
-            (b == b'#' || b == b';') && (!needs_whitespace || whitespace_before(line, i));
-        candidate.then_some(i)
-    })
+    let bytes = line.as_bytes();
+    let mut from = 0;
+    while let Some(i) = find_either(bytes, from, b'#', b';') {
+        if !needs_whitespace || whitespace_before(line, i) {
+            return Some(i);
+        }
+        from = i + 1;
+    }
+    None
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The index of the first `a` or `b` at or after `from`.
+///
+/// Lines are short, so the fixed cost of a `memchr` call per line would dominate; this
+/// looks at eight bytes per step with plain integer arithmetic instead. Every line of a
+/// file goes through it at least once, which makes it the parser's hottest loop.
+#[inline]
+fn find_either(bytes: &[u8], from: usize, a: u8, b: u8) -> Option<usize> {
+    let (a_s, b_s) = (ONES * u64::from(a), ONES * u64::from(b));
+    let mut i = from;
+    while i + 8 <= bytes.len() {
+        let mut word = [0; 8];
+        word.copy_from_slice(&bytes[i..i + 8]);
+        let word = u64::from_le_bytes(word);
+        let found = zero_bytes(word ^ a_s) | zero_bytes(word ^ b_s);
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    bytes[i..]
+        .iter()
+        .position(|&c| c == a || c == b)
+        .map(|p| i + p)
+}
+
+/// Sets the high bit of the bytes of `x` that are zero. Bytes above a zero byte may be
+/// marked wrongly (a borrow carries into them), but the lowest mark is always right,
+/// which is all the searches here use.
+#[inline]
+fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+/// The index of the first `\n` at or after `from`.
+#[inline]
+pub(crate) fn find_newline(bytes: &[u8], from: usize) -> Option<usize> {
+    find_either(bytes, from, b'\n', b'\n')
 }
 
 /// Why a `name = value` line could not be read.
@@ -93,25 +139,14 @@ pub(crate) struct PropertyParts {
 pub(crate) fn parse_property(line: &str) -> Result<PropertyParts, PropertyError> {
     let trimmed = trim_ws(line);
     let base = offset_in(line, trimmed);
-    // One pass finds both the first `=` and the start of a comment; an `=` after the
-    // comment's start does not count, as AWS cuts the comment off first.
-    let mut eq = None;
-    let mut end = trimmed.len();
-    for (i, b) in trimmed.bytes().enumerate() {
-        if b == b'=' {
-            if eq.is_none() {
-                eq = Some(i);
-            }
-        } else if (b == b'#' || b == b';') && whitespace_before(trimmed, i) {
-            end = i;
-            break;
-        }
-    }
+    // The comment is cut off first, so an `=` after its start does not count.
+    let end = comment_start(trimmed, true).unwrap_or(trimmed.len());
     let stripped = trim_ws(&trimmed[..end]);
-    let eq = match eq {
-        Some(eq) if eq < stripped.len() => eq,
-        _ => return Err(PropertyError::NoEquals),
-    };
+    // `stripped` only lost whitespace at its end, so an `=` before `end` is inside it.
+    let eq = stripped
+        .bytes()
+        .position(|b| b == b'=')
+        .ok_or(PropertyError::NoEquals)?;
     let key = trim_ws(&stripped[..eq]);
     if key.is_empty() {
         return Err(PropertyError::NoName);

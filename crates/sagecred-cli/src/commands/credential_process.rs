@@ -1,7 +1,7 @@
 //! `sagecred credential-process --profile P`: what the AWS SDKs and CLI run through a
 //! profile's `credential_process` line. stdout carries the JSON and nothing else.
 
-use sagecred_ini::ProfileSet;
+use sagecred_ini::find_config_profile;
 use sagecred_keychain::KeychainStore;
 
 use super::keys::backend_of;
@@ -21,9 +21,7 @@ pub(super) fn run(ctx: &Context, args: &CredentialProcessArgs) -> Result<(), Cli
     let creds = if args.no_session {
         store.get_key(&ctx.profile)?.credentials
     } else {
-        let section = ProfileSet::load_config_only(&ctx.files)?
-            .profile(ctx.profile.as_str())
-            .unwrap_or_default();
+        let section = find_config_profile(&ctx.files, ctx.profile.as_str())?.unwrap_or_default();
         session::temporary(ctx, &store, &ctx.profile, &section)?
     };
     output::print(&session::process_json(&creds))

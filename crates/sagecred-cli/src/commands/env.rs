@@ -119,8 +119,9 @@ impl ProfileValues {
         role_flag: Option<&str>,
         mode: Mode,
     ) -> Result<Self, CliError> {
-        let set = ProfileSet::load_config_only(&ctx.files)?;
-        let section = match set.profile(name.as_str()) {
+        // A streaming lookup: the config file is read through a small reused buffer,
+        // never held whole, which keeps this shell-start path fast on huge files.
+        let section = match sagecred_ini::find_config_profile(&ctx.files, name.as_str())? {
             Some(section) => Some(section),
             // A profile may exist only in the credentials file (plaintext keys and no
             // config section). Only in that rare case is the credentials file read.

@@ -3,6 +3,7 @@
 mod conformance;
 mod edits;
 mod files;
+mod lookup;
 mod preserve;
 mod props;
 mod store;
