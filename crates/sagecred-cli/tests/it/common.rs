@@ -100,7 +100,14 @@ impl TestEnv {
         secret: &str,
         extra: &[&str],
     ) -> Output {
-        let mut args = vec!["configure", "--profile", profile, "--stdin", "--store", "file"];
+        let mut args = vec![
+            "configure",
+            "--profile",
+            profile,
+            "--stdin",
+            "--store",
+            "file",
+        ];
         args.extend_from_slice(extra);
         let out = self.run(&args, &format!("{key_id}\n{secret}\n"));
         assert_success(&out);
