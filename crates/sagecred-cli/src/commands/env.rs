@@ -138,7 +138,7 @@ impl ProfileValues {
                 .with_hint("list profiles with `sagecred profiles`, or create one with `sagecred configure`"));
             }
             eprintln!(
-                "sagecred: no `{name}` profile yet; run `sagecred setup` or `sagecred configure`"
+                "sagecred: no `{name}` profile yet; create one with `sagecred configure` or `sagecred import`"
             );
             return Ok(Self::unresolved(ctx, role_flag, mode));
         };

@@ -148,7 +148,7 @@ fn resolve(ctx: &Context, name: Option<&str>) -> Result<(), CliError> {
             };
             if code == "NoSuchEntity" {
                 eprintln!(
-                    "warning: role `{role_name}` does not exist in account {account}; create it with `sagecred provision --apply`"
+                    "warning: role `{role_name}` does not exist in account {account}; create it as the setup guide's Part 1 describes, or name the right one with --name"
                 );
                 (arn, "assumed: the role does not exist yet")
             } else if code == "AccessDenied" || raw_status == Some(403) {
