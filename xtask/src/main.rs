@@ -8,11 +8,13 @@
 //!
 //! * `bench`: medians and ratios of the hot paths against reference commands.
 //! * `man`: regenerate `docs/man/` from the CLI definition.
+//! * `demo`: the whole guide against a local moto server, with no AWS account.
 //!
 //! It has no dependencies beyond std, so it builds in seconds.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // A build tool talks to the terminal.
 
 mod bench;
+mod demo;
 mod deps;
 mod man;
 mod moto;
@@ -35,6 +37,7 @@ tasks:
   bench --quick
               the same with fewer runs
   man         regenerate the man pages in docs/man/ from the CLI definition
+  demo        run `sagecred setup --yes` against a local moto server, no AWS account needed
 ";
 
 fn main() -> ExitCode {
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
         Some("services") => services(),
         Some("bench") => bench::bench(&args[1..]),
         Some("man") => man::man(),
+        Some("demo") => demo::demo(),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             Ok(())

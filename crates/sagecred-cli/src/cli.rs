@@ -145,6 +145,31 @@ pub enum Command {
     #[command(after_help = "Examples:\n  sagecred remove old-dev\n  sagecred remove old-dev --yes")]
     Remove(RemoveArgs),
 
+    /// Plan, and with --apply make, the guide's IAM role, policy, user and access key
+    #[command(after_help = "Examples:\n  \
+        sagecred provision --profile admin                       # print the plan, change nothing\n  \
+        sagecred provision --profile admin --apply               # make it, store the new key\n  \
+        sagecred provision --profile admin --output json         # the plan as JSON\n  \
+        sagecred provision --emit cloudformation > sagemaker-iam.json\n\n\
+        --profile names the administrator's credentials that make the changes; the new user's\n\
+        key goes straight into the store under --key-profile and is never shown.")]
+    Provision(ProvisionArgs),
+
+    /// Plan, and with --apply remove, what `provision` created (only sagecred-tagged resources)
+    #[command(
+        after_help = "Examples:\n  sagecred teardown --profile admin\n  sagecred teardown --profile admin --apply"
+    )]
+    Teardown(ProvisionArgs),
+
+    /// The whole guide in one go: plan, confirm, apply, store the key, verify
+    #[command(after_help = "Examples:\n  \
+        sagecred setup --profile admin\n  \
+        sagecred setup --profile admin --yes --bucket my-training-data\n\n\
+        It asks for each name with the guide's default, shows the plan, applies it after you\n\
+        confirm, stores the new key in the keychain, verifies it with STS, and prints the line\n\
+        to add to your shell profile.")]
+    Setup(SetupArgs),
+
     /// Print a shell completion script
     #[command(after_help = "Examples:\n  \
         sagecred completions bash > ~/.local/share/bash-completion/completions/sagecred\n  \
@@ -290,6 +315,79 @@ pub struct ImportArgs {
     /// Where to keep the keys
     #[arg(long, value_enum, default_value_t = StoreChoice::Keychain)]
     pub store: StoreChoice,
+}
+
+/// What `provision`, `teardown` and `setup` manage.
+#[derive(Debug, Args)]
+pub struct ProvisionArgs {
+    /// Make the changes; without it, only the plan is printed
+    #[arg(long)]
+    pub apply: bool,
+
+    /// The training data bucket the custom policy grants
+    #[arg(long, value_name = "NAME", default_value = sagecred_core::DEFAULT_BUCKET)]
+    pub bucket: String,
+
+    /// The SageMaker execution role
+    #[arg(long, value_name = "NAME", default_value = sagecred_core::DEFAULT_ROLE_NAME)]
+    pub role_name: String,
+
+    /// The customer managed policy
+    #[arg(long, value_name = "NAME", default_value = sagecred_core::DEFAULT_POLICY_NAME)]
+    pub policy_name: String,
+
+    /// The IAM user for your machine
+    #[arg(long, value_name = "NAME", default_value = sagecred_core::DEFAULT_USER_NAME)]
+    pub user_name: String,
+
+    /// Manage only the role and policy, no user or key
+    #[arg(long)]
+    pub no_user: bool,
+
+    /// Narrower permissions than the guide's managed policies (see docs/provisioning.md)
+    #[arg(long)]
+    pub least_privilege: bool,
+
+    /// Take over existing resources of the same names that sagecred did not create
+    #[arg(long)]
+    pub adopt: bool,
+
+    /// The profile that receives the new user's key [default: the user name]
+    #[arg(long, value_name = "NAME", value_parser = parse_profile)]
+    pub key_profile: Option<ProfileName>,
+
+    /// Where to keep the new key
+    #[arg(long, value_enum, default_value_t = StoreChoice::Keychain)]
+    pub store: StoreChoice,
+
+    /// Write the desired state as infrastructure code instead of planning
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub emit: Option<EmitFormat>,
+
+    /// With --emit, include an access key resource (its secret then lives in the stack's state)
+    #[arg(long, requires = "emit")]
+    pub include_access_key: bool,
+}
+
+/// Infrastructure-as-code formats for `provision --emit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EmitFormat {
+    /// An AWS CloudFormation template (JSON).
+    Cloudformation,
+    /// Terraform (HCL).
+    Terraform,
+}
+
+/// Arguments of `setup`.
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// Take every default and apply without asking
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// The names and choices, as for `provision`
+    #[command(flatten)]
+    pub provision: ProvisionArgs,
 }
 
 /// Arguments of `credential-process`.

@@ -84,7 +84,7 @@ impl Env {
 }
 
 /// Everything a command needs to know before it starts.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Context {
     pub(crate) env: Env,
     pub(crate) files: AwsFiles,

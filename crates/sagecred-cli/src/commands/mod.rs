@@ -12,6 +12,7 @@ mod import;
 mod keys;
 mod migrate;
 mod profiles;
+mod provision;
 mod remove;
 mod role;
 mod session;
@@ -42,6 +43,9 @@ pub(crate) fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Migrate(args) => migrate::run(&ctx, &args),
         Command::Exec(args) => exec::run(&ctx, &args),
         Command::Remove(args) => remove::run(&ctx, &args),
+        Command::Provision(args) => provision::run_provision(&ctx, &args),
+        Command::Teardown(args) => provision::run_teardown(&ctx, &args),
+        Command::Setup(args) => provision::run_setup(&ctx, &args),
         Command::ShellInit(_) | Command::Completions(_) | Command::Man(_) => {
             unreachable!("handled above")
         }

@@ -13,6 +13,7 @@ mod interop;
 mod keychain;
 mod man;
 mod profiles;
+mod provision;
 mod role;
 mod shells;
 mod whoami;

@@ -1,0 +1,400 @@
+//! `sagecred provision`, `teardown` and `setup`: the guide's Parts 1 and 2 as a plan that
+//! is printed, and applied only when asked.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use aws_config::BehaviorVersion;
+use sagecred_core::{AccessKeyId, ProfileName};
+use sagecred_ini::{FileKind, ProfileSet, SectionKey};
+use sagecred_keychain::KeychainStore;
+use sagecred_provision::{
+    DesiredState, Plan, ProgressEvent, ProvisionOptions, VerifyRetry, apply, caller_identity,
+    discover, emit_cloudformation, emit_terraform, teardown_apply, teardown_plan, verify_key,
+};
+use serde_json::json;
+
+use super::block_on;
+use super::keys::{self, ProfileSettings, backend_of, keychain_backend_of};
+use crate::cli::{EmitFormat, OutputFormat, ProvisionArgs, SetupArgs};
+use crate::context::Context;
+use crate::error::{CliError, ErrorKind, error_chain};
+use crate::output;
+
+fn provision_error(e: sagecred_provision::Error) -> CliError {
+    use sagecred_provision::Error as E;
+    let kind = match &e {
+        E::InvalidOption { .. } => ErrorKind::User,
+        E::NotManaged { .. } | E::TooManyKeys { .. } => ErrorKind::Config,
+        _ => ErrorKind::Aws,
+    };
+    let err = CliError::new(kind, error_chain(&e));
+    match &e {
+        E::NotManaged { .. } => {
+            err.with_hint("pass --adopt to take it over, or choose other names")
+        }
+        _ => err,
+    }
+}
+
+/// Prints progress on stderr, so that stdout keeps only the plan or JSON.
+fn progress(event: ProgressEvent) {
+    match event {
+        ProgressEvent::Step {
+            index,
+            total,
+            action,
+            kind,
+            name,
+        } => {
+            eprintln!("[{index}/{total}] {action} {kind} {name}");
+        }
+        ProgressEvent::Waiting { kind, name } => {
+            eprintln!("      waiting for {kind} {name} to exist...")
+        }
+        ProgressEvent::Ready { .. } => {}
+        ProgressEvent::Verifying {
+            attempt,
+            max_attempts,
+        } => {
+            eprintln!(
+                "      verifying the new key with STS (attempt {attempt} of {max_attempts})..."
+            );
+        }
+        _ => {}
+    }
+}
+
+/// The administrator's SDK config: the `--profile` credentials, which make the changes.
+async fn admin_config(ctx: &Context, region: &str) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_owned()));
+    if ctx.profile_named
+        || ProfileSet::load(&ctx.files)
+            .ok()
+            .and_then(|s| s.profile(ctx.profile.as_str()))
+            .is_some()
+    {
+        loader = loader
+            .profile_name(ctx.profile.as_str())
+            .credentials_provider(
+                aws_config::profile::ProfileFileCredentialsProvider::builder()
+                    .profile_name(ctx.profile.as_str())
+                    .build(),
+            );
+    }
+    loader.load().await
+}
+
+fn key_profile(args: &ProvisionArgs) -> Result<ProfileName, CliError> {
+    match &args.key_profile {
+        Some(p) => Ok(p.clone()),
+        None => args.user_name.parse().map_err(|e| {
+            CliError::user(format!("the user name cannot be a profile name: {e}"))
+                .with_hint("pass --key-profile NAME")
+        }),
+    }
+}
+
+/// The key id the key profile's store already holds, so that a re-run creates no new key.
+fn held_key(
+    ctx: &Context,
+    set: &ProfileSet,
+    profile: &ProfileName,
+) -> Result<Option<AccessKeyId>, CliError> {
+    let Some(section) = set.profile(profile.as_str()) else {
+        return Ok(None);
+    };
+    if let Some(id) = section.get("aws_access_key_id") {
+        return Ok(id.parse().ok());
+    }
+    if let Some(backend) = section
+        .get("credential_process")
+        .and_then(keychain_backend_of)
+    {
+        return match KeychainStore::new(backend).get_key(profile) {
+            Ok(k) => Ok(Some(k.credentials.access_key_id().clone())),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e.into()),
+        };
+    }
+    let _ = ctx;
+    Ok(None)
+}
+
+struct Prepared {
+    config: aws_config::SdkConfig,
+    desired: DesiredState,
+    key_profile: ProfileName,
+    region: String,
+}
+
+fn prepare(
+    ctx: &Context,
+    args: &ProvisionArgs,
+    set: &ProfileSet,
+    create_key: bool,
+) -> Result<Prepared, CliError> {
+    let key_profile = key_profile(args)?;
+    let region = ctx.region_for(
+        set.profile(ctx.profile.as_str())
+            .and_then(|p| p.get("region").map(str::to_owned))
+            .as_deref(),
+    )?;
+    let options = ProvisionOptions {
+        bucket: args.bucket.clone(),
+        role_name: args.role_name.clone(),
+        policy_name: args.policy_name.clone(),
+        user_name: (!args.no_user).then(|| args.user_name.clone()),
+        least_privilege: args.least_privilege,
+        adopt: args.adopt,
+        create_access_key: create_key && !args.no_user,
+        held_access_key_id: held_key(ctx, set, &key_profile)?,
+        ..ProvisionOptions::default()
+    };
+    let config = block_on(admin_config(ctx, region.as_str()))?;
+    let identity =
+        block_on(caller_identity(&aws_sdk_sts::Client::new(&config)))?.map_err(provision_error)?;
+    let desired = DesiredState::new(&options, &identity.account, identity.partition)
+        .map_err(provision_error)?;
+    Ok(Prepared {
+        config,
+        desired,
+        key_profile,
+        region: region.as_str().to_owned(),
+    })
+}
+
+fn print_plan(ctx: &Context, plan: &Plan, applied: bool) -> Result<(), CliError> {
+    match ctx.output {
+        OutputFormat::Json => {
+            let mut v: serde_json::Value = serde_json::from_str(&plan.to_json())
+                .map_err(|e| CliError::internal(format!("plan JSON: {e}")))?;
+            v["applied"] = applied.into();
+            output::print_json(&v)
+        }
+        OutputFormat::Text => output::print(&plan.render_text()),
+    }
+}
+
+pub(super) fn run_provision(ctx: &Context, args: &ProvisionArgs) -> Result<(), CliError> {
+    let set = keys::load_profiles(ctx)?;
+    if let Some(format) = args.emit {
+        let prepared = prepare(ctx, args, &set, args.include_access_key)?;
+        if args.include_access_key {
+            eprintln!(
+                "warning: the access key's secret will live in the stack's state and outputs, not in your keychain"
+            );
+        }
+        let code = match format {
+            EmitFormat::Cloudformation => emit_cloudformation(&prepared.desired),
+            EmitFormat::Terraform => emit_terraform(&prepared.desired),
+        };
+        return output::print(&code);
+    }
+    // The store must work before a key is created that it would have to hold.
+    if args.apply
+        && !args.no_user
+        && let Some(backend) = backend_of(args.store)
+    {
+        keys::open_keychain(backend)?;
+    }
+    let prepared = prepare(ctx, args, &set, true)?;
+    let iam = aws_sdk_iam::Client::new(&prepared.config);
+    let plan = block_on(discover(&iam, &prepared.desired))?.map_err(provision_error)?;
+    if !args.apply {
+        print_plan(ctx, &plan, false)?;
+        if !plan.is_noop() {
+            eprintln!("nothing was changed; run again with --apply to make these changes");
+        }
+        return Ok(());
+    }
+    apply_plan(ctx, args, &prepared, &plan)
+}
+
+fn apply_plan(
+    ctx: &Context,
+    args: &ProvisionArgs,
+    prepared: &Prepared,
+    plan: &Plan,
+) -> Result<(), CliError> {
+    let iam = aws_sdk_iam::Client::new(&prepared.config);
+    let outcome = block_on(apply(&iam, plan, &progress))?.map_err(provision_error)?;
+    let role_arn = outcome
+        .role_arn
+        .as_ref()
+        .map(ToString::to_string)
+        .or_else(|| plan.role_arn.clone());
+    let key = &prepared.key_profile;
+    if let Some(creds) = &outcome.access_key {
+        // Store the key at once: it exists only in this process until it is stored.
+        let settings = ProfileSettings {
+            region: prepared.region.parse().ok(),
+            cli_output: None,
+            user_name: Some(args.user_name.clone()),
+        };
+        let location = keys::save(ctx, args.store, key, creds, None, &settings)?;
+        eprintln!(
+            "stored the new key {} for profile `{key}` in {location}",
+            creds.access_key_id().masked()
+        );
+        let arn = block_on(verify_key(
+            &prepared.config,
+            creds,
+            VerifyRetry::default(),
+            &progress,
+        ))?
+        .map_err(provision_error)?;
+        eprintln!("verified: the new key signs in as {arn}");
+    }
+    if !args.no_user {
+        let section = SectionKey::Profile(key.as_str().to_owned());
+        let account = prepared.desired.account_id.clone();
+        sagecred_ini::edit(&ctx.files.config, FileKind::Config, |doc| {
+            if let Some(arn) = &role_arn {
+                doc.set(&section, "sagemaker_role_arn", arn);
+            }
+            doc.set(&section, "aws_account_id", &account);
+            doc.set(&section, "sagemaker_bucket", &args.bucket);
+            if doc
+                .section(&section)
+                .and_then(|s| s.get("region").map(str::to_owned))
+                .is_none()
+            {
+                doc.set(&section, "region", &prepared.region);
+            }
+            Ok::<_, CliError>(())
+        })?;
+    }
+    match ctx.output {
+        OutputFormat::Json => output::print_json(&json!({
+            "applied": true,
+            "changes": outcome.changes_applied,
+            "role_arn": role_arn,
+            "key_profile": (!args.no_user).then(|| key.as_str()),
+            "access_key_created": outcome.access_key.is_some(),
+        })),
+        OutputFormat::Text => {
+            if outcome.changes_applied == 0 {
+                eprintln!("everything is already in place; nothing was changed");
+            } else {
+                eprintln!("applied {} changes", outcome.changes_applied);
+            }
+            Ok(())
+        }
+    }
+}
+
+pub(super) fn run_teardown(ctx: &Context, args: &ProvisionArgs) -> Result<(), CliError> {
+    let set = keys::load_profiles(ctx)?;
+    let prepared = prepare(ctx, args, &set, false)?;
+    let iam = aws_sdk_iam::Client::new(&prepared.config);
+    let plan = block_on(teardown_plan(&iam, &prepared.desired))?.map_err(provision_error)?;
+    if !args.apply {
+        print_plan(ctx, &plan, false)?;
+        if !plan.is_noop() {
+            eprintln!("nothing was changed; run again with --apply to remove these");
+        }
+        return Ok(());
+    }
+    block_on(teardown_apply(&iam, &plan, &progress))?.map_err(provision_error)?;
+    print_plan(ctx, &plan, true)?;
+    eprintln!(
+        "removed; the local profile `{}` now holds a deleted key: remove it with `sagecred remove {}`",
+        prepared.key_profile, prepared.key_profile
+    );
+    Ok(())
+}
+
+fn ask(question: &str, default: &str) -> Result<String, CliError> {
+    let mut err = std::io::stderr().lock();
+    write!(err, "{question} [{default}]: ")?;
+    err.flush()?;
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError::user(format!("reading the terminal: {e}")))?;
+    let answer = line.trim();
+    Ok(if answer.is_empty() {
+        default.to_owned()
+    } else {
+        answer.to_owned()
+    })
+}
+
+pub(super) fn run_setup(ctx: &Context, args: &SetupArgs) -> Result<(), CliError> {
+    if args.provision.emit.is_some() {
+        return Err(CliError::user(
+            "setup applies; use `sagecred provision --emit` to write code",
+        ));
+    }
+    let mut p = ProvisionArgs {
+        apply: false,
+        ..clone_args(&args.provision)
+    };
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(
+                CliError::user("setup asks questions, and stdin is not a terminal")
+                    .with_hint("pass --yes to take the defaults and flags as they are"),
+            );
+        }
+        p.bucket = ask("S3 bucket for training data", &p.bucket)?;
+        p.role_name = ask("SageMaker execution role", &p.role_name)?;
+        p.policy_name = ask("custom S3/ECR/CloudWatch policy", &p.policy_name)?;
+        p.user_name = ask("IAM user for this machine", &p.user_name)?;
+    }
+    if let Some(backend) = backend_of(p.store) {
+        keys::open_keychain(backend)?;
+    }
+    let set = keys::load_profiles(ctx)?;
+    let prepared = prepare(ctx, &p, &set, true)?;
+    let iam = aws_sdk_iam::Client::new(&prepared.config);
+    let plan = block_on(discover(&iam, &prepared.desired))?.map_err(provision_error)?;
+    eprint!("{}", plan.render_text());
+    if !args.yes && !plan.is_noop() {
+        let answer = ask("apply these changes?", "y/N")?;
+        if !matches!(answer.as_str(), "y" | "Y" | "yes") {
+            eprintln!("nothing was changed");
+            return Ok(());
+        }
+    }
+    p.apply = true;
+    let quiet = Context {
+        output: OutputFormat::Text,
+        ..ctx.clone()
+    };
+    apply_plan(&quiet, &p, &prepared, &plan)?;
+    let key = &prepared.key_profile;
+    eprintln!();
+    eprintln!("done. Add this line to your shell profile (~/.bashrc or ~/.zshrc):");
+    eprintln!();
+    eprintln!("    eval \"$(sagecred env --profile {key})\"");
+    eprintln!();
+    eprintln!(
+        "and check with `sagecred whoami --profile {key}`. Other shells: docs/shell-integration.md"
+    );
+    if ctx.output == OutputFormat::Json {
+        output::print_json(
+            &json!({ "key_profile": key.as_str(), "shell_line": format!("eval \"$(sagecred env --profile {key})\"") }),
+        )?;
+    }
+    Ok(())
+}
+
+fn clone_args(a: &ProvisionArgs) -> ProvisionArgs {
+    ProvisionArgs {
+        apply: a.apply,
+        bucket: a.bucket.clone(),
+        role_name: a.role_name.clone(),
+        policy_name: a.policy_name.clone(),
+        user_name: a.user_name.clone(),
+        no_user: a.no_user,
+        least_privilege: a.least_privilege,
+        adopt: a.adopt,
+        key_profile: a.key_profile.clone(),
+        store: a.store,
+        emit: a.emit,
+        include_access_key: a.include_access_key,
+    }
+}

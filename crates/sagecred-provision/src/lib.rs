@@ -1,0 +1,45 @@
+//! The guide's IAM setup (Parts 1 and 2) as an idempotent plan and apply.
+//!
+//! The flow is:
+//!
+//! 1. [`caller_identity`] finds the account, and [`DesiredState::new`] turns
+//!    [`ProvisionOptions`] into the exact documents and attachments the guide describes
+//!    (or their least-privilege variants);
+//! 2. [`discover`] reads the account with Get and List calls only and returns a [`Plan`]:
+//!    data that prints as a table ([`Plan::render_text`]) or JSON ([`Plan::to_json`]);
+//! 3. [`apply`] executes the plan, waiting with the SDK waiters after each creation, and
+//!    hands a new access key back as [`sagecred_core::Credentials`] for the caller to store;
+//! 4. [`verify_key`] checks that key with STS, retrying for a bounded time.
+//!
+//! [`teardown_plan`] and [`teardown_apply`] reverse it for resources tagged
+//! `managed-by=sagecred` only; [`emit_cloudformation`] and [`emit_terraform`] render the
+//! desired state as code. [`ApiCallCounter`] counts the calls made through a client.
+//!
+//! The crate does no terminal I/O: progress goes to a [`Progress`] callback. Clients are built
+//! by the caller, so endpoints, regions and credentials come from its SDK configuration.
+#![warn(missing_docs)]
+
+mod apply;
+mod counter;
+mod desired;
+mod discover;
+mod emit;
+mod error;
+mod json;
+mod plan;
+mod teardown;
+mod verify;
+
+pub use apply::{ApplyOutcome, Progress, ProgressEvent, apply};
+pub use counter::ApiCallCounter;
+pub use desired::{
+    DEFAULT_ECR_REPOSITORY, DesiredState, ECR_FULL_ACCESS, IAM_READ_ONLY_ACCESS, MANAGED_BY_KEY,
+    MANAGED_BY_VALUE, Mode, PolicySpec, ProvisionOptions, RoleSpec, SAGEMAKER_FULL_ACCESS,
+    UserSpec,
+};
+pub use discover::discover;
+pub use emit::{emit_cloudformation, emit_terraform};
+pub use error::Error;
+pub use plan::{Plan, ResourceKind, Step};
+pub use teardown::{teardown_apply, teardown_plan};
+pub use verify::{CallerIdentity, VerifyRetry, caller_identity, verify_key};
