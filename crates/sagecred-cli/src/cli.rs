@@ -70,6 +70,15 @@ pub enum Command {
     #[command(after_help = "Examples:\n  sagecred profiles\n  sagecred profiles --output json")]
     Profiles,
 
+    /// Check credentials, IAM setup and security advice; print a fix for each problem
+    #[command(after_help = "Examples:\n  \
+        sagecred doctor\n  \
+        sagecred doctor --profile dev --output json\n  \
+        sagecred doctor --profile dev --role-name MyTrainingRole --bucket my-training-data\n\n\
+        Each check prints pass, warn or fail with its reason and the command that fixes it.\n\
+        The exit code is 3 when any check fails, 0 when all pass or only warn.")]
+    Doctor(DoctorArgs),
+
     /// Show who AWS says you are (STS GetCallerIdentity) and cache the account id
     #[command(
         after_help = "Examples:\n  sagecred whoami\n  sagecred whoami --profile dev --output json"
@@ -180,6 +189,26 @@ pub enum Command {
     /// Print the man page (roff) of sagecred or of one of its commands
     #[command(hide = true, name = "__man")]
     Man(ManArgs),
+}
+
+/// Arguments of `doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The SageMaker execution role to check [default: the profile's role, else SageMaker-UNetTraining-ExecutionRole]
+    #[arg(long, value_name = "NAME")]
+    pub role_name: Option<String>,
+
+    /// The custom policy the user and the role should have
+    #[arg(long, value_name = "NAME", default_value = sagecred_core::DEFAULT_POLICY_NAME)]
+    pub policy_name: String,
+
+    /// The training data bucket to check access to [default: the profile's sagemaker_bucket, else vessel-segmentation-data]
+    #[arg(long, value_name = "NAME")]
+    pub bucket: Option<String>,
+
+    /// A policy the user should have, by name or ARN; repeat it to replace the guide's four
+    #[arg(long, value_name = "NAME")]
+    pub user_policy: Vec<String>,
 }
 
 /// Arguments of `env`.

@@ -6,6 +6,7 @@
 mod configure;
 mod credential_process;
 mod credentials;
+mod doctor;
 mod env;
 mod exec;
 mod import;
@@ -53,6 +54,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Import(args) => import::run(&ctx, &args),
         Command::Profiles => profiles::run(&ctx),
         Command::Whoami => whoami::run(&ctx),
+        Command::Doctor(args) => doctor::run(&ctx, &args),
     }
 }
 

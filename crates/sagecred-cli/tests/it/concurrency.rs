@@ -145,6 +145,13 @@ fn a_writer_killed_mid_write_leaves_the_old_file_or_the_new_one() {
             );
         }
     }
+    // Printed for the record (run with --nocapture): how many kills landed mid-write.
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!(
+            "crash test: {killed_mid_write} writers killed mid-write, {completed} completed before the kill, of 12"
+        );
+    }
     assert!(
         killed_mid_write > 0,
         "no kill landed between temp-file creation and rename, so the test proved nothing (completed {completed})"

@@ -508,6 +508,8 @@ fn no_command_leaks_the_secret_even_with_debug() {
         vec!["role", "resolve", "--profile", &profile],
         vec!["role", "--profile", &profile],
         vec!["credential-process", "--profile", &profile],
+        vec!["doctor", "--profile", &profile],
+        vec!["doctor", "--profile", &profile, "--output", "json"],
         vec!["migrate", "--profile", &plain],
         vec!["exec", &profile, "--", "true"],
         vec!["remove", &plain, "--yes"],

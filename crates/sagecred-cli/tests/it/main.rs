@@ -8,6 +8,7 @@ mod common;
 
 mod concurrency;
 mod configure;
+mod doctor;
 mod import;
 mod interop;
 mod keychain;

@@ -1,0 +1,546 @@
+//! `sagecred doctor` against moto: a healthy provisioned setup, each failure provoked on
+//! purpose, and the JSON shape.
+//!
+//! Auth enforcement is global to a moto server and the other tests of this binary share
+//! one without a lock, so the unknown-key test starts a private moto of its own instead of
+//! switching enforcement on in the shared one.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+/// A provisioned setup: the admin profile, and a key profile named after the user.
+struct Setup {
+    env: TestEnv,
+    user: String,
+    role: String,
+    policy: String,
+}
+
+/// Provisions the guide's role, policy, user and key with unique names, the key in the
+/// plaintext store so that no keychain is needed.
+fn provisioned(prefix: &str) -> Setup {
+    let env = TestEnv::with_moto();
+    // moto accepts any key while auth enforcement is off; the example key is the admin.
+    env.configure("admin", EXAMPLE_KEY_ID, EXAMPLE_SECRET, &[]);
+    let s = unique_user(prefix);
+    let setup = Setup {
+        user: format!("{s}-user"),
+        role: format!("{s}-Role"),
+        policy: format!("{s}-Policy"),
+        env,
+    };
+    let out = setup.env.run(
+        &[
+            "provision",
+            "--apply",
+            "--store",
+            "file",
+            "--profile",
+            "admin",
+            "--role-name",
+            &setup.role,
+            "--policy-name",
+            &setup.policy,
+            "--user-name",
+            &setup.user,
+            "--bucket",
+            &format!("{s}-bucket"),
+        ],
+        "",
+    );
+    assert_success(&out);
+    setup
+}
+
+impl Setup {
+    /// `sagecred doctor --output json` for the user's profile, with `vars` added.
+    fn doctor(&self, vars: &[(&str, &str)]) -> (Output, serde_json::Value) {
+        let mut cmd = self.env.cmd();
+        cmd.args([
+            "doctor",
+            "--profile",
+            &self.user,
+            "--policy-name",
+            &self.policy,
+            "--output",
+            "json",
+        ])
+        .envs(vars.iter().copied());
+        let out = cmd.output().unwrap();
+        assert_no_secret(&out, &self.secret());
+        let v = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(&out), stderr(&out)));
+        (out, v)
+    }
+
+    /// The user's secret, as provision stored it, to prove that doctor never prints it.
+    fn secret(&self) -> String {
+        let creds = self.env.read_credentials();
+        let section = creds
+            .split(&format!("[{}]", self.user))
+            .nth(1)
+            .expect("the user's key is in the credentials file");
+        section
+            .lines()
+            .find_map(|l| l.strip_prefix("aws_secret_access_key = "))
+            .expect("a secret")
+            .to_owned()
+    }
+
+    /// The AWS CLI v2 as the admin, against moto.
+    fn aws(&self, args: &[&str]) {
+        let out = self
+            .env
+            .program("/usr/bin/aws")
+            .args(args)
+            .args(["--endpoint-url", self.env.endpoint(), "--profile", "admin"])
+            .output()
+            .unwrap();
+        assert_success(&out);
+    }
+}
+
+/// The check called `name` in doctor's JSON.
+#[track_caller]
+fn check<'a>(v: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no `{name}` check in {v:#}"))
+}
+
+#[test]
+fn a_healthy_provisioned_setup_has_no_failures() {
+    let s = provisioned("doc-ok");
+    let (out, v) = s.doctor(&[]);
+    assert_success(&out);
+    assert_eq!(v["failed"], 0, "{v:#}");
+    for c in v["checks"].as_array().unwrap() {
+        assert_ne!(c["status"], "fail", "{c:#}");
+    }
+    for name in [
+        "credentials",
+        "identity",
+        "root-credentials",
+        "region",
+        "user-policies",
+        "role",
+        "role-trust",
+        "role-policies",
+        "sagemaker-role-env",
+        "key-age",
+        "file-permissions",
+    ] {
+        assert_eq!(check(&v, name)["status"], "pass", "{name}: {v:#}");
+    }
+    assert!(
+        check(&v, "credentials")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("from the file store"),
+        "{v:#}"
+    );
+    // moto has no policy simulator: that is a warning, never a pass.
+    assert_eq!(check(&v, "permissions")["status"], "warn", "{v:#}");
+    assert_eq!(check(&v, "plaintext-keys")["fix"], "sagecred migrate --all");
+
+    // The text report says the same, one line per check.
+    let out = s.env.run(
+        &["doctor", "--profile", &s.user, "--policy-name", &s.policy],
+        "",
+    );
+    assert_success(&out);
+    assert_no_secret(&out, &s.secret());
+    let text = stdout(&out);
+    assert!(text.contains("pass  role "), "{text}");
+    assert!(text.contains(" 0 failed\n"), "{text}");
+}
+
+#[test]
+fn a_detached_policy_fails_the_user_policy_check() {
+    let s = provisioned("doc-detach");
+    s.aws(&[
+        "iam",
+        "detach-user-policy",
+        "--user-name",
+        &s.user,
+        "--policy-arn",
+        &format!("arn:aws:iam::123456789012:policy/{}", s.policy),
+    ]);
+    let (out, v) = s.doctor(&[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(v["failed"], 1, "{v:#}");
+    let c = check(&v, "user-policies");
+    assert_eq!(c["status"], "fail");
+    let reason = c["reason"].as_str().unwrap();
+    assert!(reason.contains(&s.policy), "{reason}");
+    assert!(!reason.contains("IAMReadOnlyAccess"), "{reason}");
+    assert_eq!(
+        c["fix"],
+        format!(
+            "aws iam attach-user-policy --user-name {} --policy-arn arn:aws:iam::123456789012:policy/{}",
+            s.user, s.policy
+        )
+    );
+    assert!(
+        stderr(&out).contains(&format!("1 of 14 checks failed for profile `{}`", s.user)),
+        "{}",
+        stderr(&out)
+    );
+
+    // --user-policy replaces the guide's list: without the custom policy, nothing is missing.
+    let out = s.env.run(
+        &[
+            "doctor",
+            "--profile",
+            &s.user,
+            "--policy-name",
+            &s.policy,
+            "--user-policy",
+            "IAMReadOnlyAccess",
+            "--user-policy",
+            "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess",
+        ],
+        "",
+    );
+    assert_success(&out);
+    assert!(
+        stdout(&out).contains("pass  user-policies"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_deleted_role_fails_the_role_check_with_its_fix() {
+    let s = provisioned("doc-norole");
+    for policy in [
+        "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess".to_owned(),
+        format!("arn:aws:iam::123456789012:policy/{}", s.policy),
+    ] {
+        s.aws(&[
+            "iam",
+            "detach-role-policy",
+            "--role-name",
+            &s.role,
+            "--policy-arn",
+            &policy,
+        ]);
+    }
+    s.aws(&["iam", "delete-role", "--role-name", &s.role]);
+    let (out, v) = s.doctor(&[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let c = check(&v, "role");
+    assert_eq!(c["status"], "fail", "{v:#}");
+    assert!(
+        c["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("role `{}` does not exist", s.role)),
+        "{c:#}"
+    );
+    let fix = c["fix"].as_str().unwrap();
+    assert!(fix.starts_with("sagecred provision "), "{fix}");
+    assert!(fix.contains(&format!("--role-name {}", s.role)), "{fix}");
+    // Without a role there is no trust or attachment to judge.
+    assert!(
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["name"] != "role-trust")
+    );
+}
+
+#[test]
+fn a_wrong_sagemaker_role_in_the_environment_fails() {
+    let s = provisioned("doc-env");
+    let wrong = "arn:aws:iam::123456789012:role/SomeOtherRole";
+    let (out, v) = s.doctor(&[("SAGEMAKER_ROLE", wrong)]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let c = check(&v, "sagemaker-role-env");
+    assert_eq!(c["status"], "fail", "{v:#}");
+    assert!(c["reason"].as_str().unwrap().contains(wrong), "{c:#}");
+    assert_eq!(
+        c["fix"],
+        format!(
+            "export SAGEMAKER_ROLE=arn:aws:iam::123456789012:role/{}",
+            s.role
+        )
+    );
+
+    // The right value passes.
+    let right = format!("arn:aws:iam::123456789012:role/{}", s.role);
+    let (out, v) = s.doctor(&[("SAGEMAKER_ROLE", &right)]);
+    assert_success(&out);
+    assert_eq!(check(&v, "sagemaker-role-env")["status"], "pass");
+}
+
+#[test]
+fn a_world_readable_credentials_file_fails_with_chmod() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::with_moto();
+    let key = moto_user(&env, &unique_user("doc-mode"));
+    env.configure("dev", &key.key_id, &key.secret, &[]);
+    std::fs::set_permissions(&env.credentials, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = env.run(&["doctor", "--profile", "dev", "--output", "json"], "");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_no_secret(&out, &key.secret);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = check(&v, "file-permissions");
+    assert_eq!(c["status"], "fail", "{v:#}");
+    assert!(
+        c["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{} has mode 644", env.credentials.display())),
+        "{c:#}"
+    );
+    assert_eq!(c["fix"], format!("chmod 600 {}", env.credentials.display()));
+}
+
+#[test]
+fn the_json_report_has_one_entry_per_check_and_counts_failures() {
+    // A user with a key and nothing else: its policies and the role are missing.
+    let env = TestEnv::with_moto();
+    let user = unique_user("doc-json");
+    let key = moto_user(&env, &user);
+    env.configure("dev", &key.key_id, &key.secret, &[]);
+    // A role name of its own, so that no other test's role can make the check pass.
+    let role = format!("{user}-NoRole");
+    let out = env.run(
+        &[
+            "doctor",
+            "--profile",
+            "dev",
+            "--role-name",
+            &role,
+            "--output",
+            "json",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_no_secret(&out, &key.secret);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["checks", "failed", "profile"]);
+    assert_eq!(v["profile"], "dev");
+    let checks = v["checks"].as_array().unwrap();
+    let mut fails = 0;
+    for c in checks {
+        let mut keys: Vec<&str> = c.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["fix", "name", "reason", "status"], "{c:#}");
+        let status = c["status"].as_str().unwrap();
+        assert!(["pass", "warn", "fail"].contains(&status), "{c:#}");
+        assert!(!c["reason"].as_str().unwrap().is_empty(), "{c:#}");
+        // Every problem comes with its fix.
+        if status != "pass" {
+            assert!(!c["fix"].as_str().unwrap().is_empty(), "{c:#}");
+        }
+        fails += usize::from(status == "fail");
+    }
+    assert_eq!(v["failed"], fails);
+    assert_eq!(check(&v, "identity")["reason"], key.arn.as_str());
+    assert_eq!(check(&v, "user-policies")["status"], "fail");
+    assert_eq!(check(&v, "role")["status"], "fail");
+}
+
+#[test]
+fn a_missing_profile_fails_the_credentials_check() {
+    let env = TestEnv::with_moto();
+    let out = env.run(&["doctor", "--profile", "nope"], "");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("fail  credentials")
+            && text.contains("profile `nope` is not in")
+            && text.contains("fix: sagecred configure --profile nope"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_unreachable_endpoint_is_a_network_error() {
+    let env = TestEnv::new();
+    env.configure("dev", EXAMPLE_KEY_ID, EXAMPLE_SECRET, &[]);
+    // Port 9 (discard) on loopback: nothing listens there, so the connection is refused.
+    let out = env
+        .cmd()
+        .args(["doctor", "--profile", "dev", "--output", "json"])
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_no_secret(&out, EXAMPLE_SECRET);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = check(&v, "identity");
+    assert_eq!(c["status"], "fail");
+    assert!(
+        c["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("network or endpoint error"),
+        "{c:#}"
+    );
+    // Nothing after the identity reached AWS.
+    assert!(
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["name"] != "user-policies")
+    );
+}
+
+/// A moto server of this test's own, killed when dropped.
+struct PrivateMoto {
+    child: Child,
+    endpoint: String,
+}
+
+impl PrivateMoto {
+    fn start(env: &TestEnv) -> Self {
+        // The kernel picks a free port; moto binds it right after.
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = env
+            .program("python3")
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 -m moto.server");
+        let moto = Self {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !moto
+            .request("GET", "/moto-api/data.json", "")
+            .is_ok_and(|r| r.starts_with("HTTP/1.1 200"))
+        {
+            assert!(Instant::now() < deadline, "the private moto never answered");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        moto
+    }
+
+    /// One plain HTTP/1.1 request; the answer's status line and body.
+    fn request(&self, method: &str, path: &str, body: &str) -> std::io::Result<String> {
+        let host = self.endpoint.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(host)?;
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response)?;
+        Ok(response)
+    }
+}
+
+impl Drop for PrivateMoto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn an_unknown_key_under_auth_enforcement_is_reported_as_unknown() {
+    let env = TestEnv::new();
+    let moto = PrivateMoto::start(&env);
+    // Enforcement on: `0` free calls are left. Only this test's server is affected.
+    let on = moto.request("POST", "/moto-api/reset-auth", "0").unwrap();
+    assert!(on.starts_with("HTTP/1.1 200"), "{on}");
+    // No user owns the documentation's example key on a fresh server.
+    env.configure("dev", EXAMPLE_KEY_ID, EXAMPLE_SECRET, &[]);
+    let out = env
+        .cmd()
+        .args(["doctor", "--profile", "dev", "--output", "json"])
+        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_no_secret(&out, EXAMPLE_SECRET);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = check(&v, "identity");
+    assert_eq!(c["status"], "fail", "{v:#}");
+    let reason = c["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("unknown key") && reason.contains("InvalidClientTokenId"),
+        "{reason}"
+    );
+    assert!(reason.contains("AKIA************MPLE"), "{reason}");
+    assert_eq!(c["fix"], "sagecred configure --profile dev --store file");
+}
+
+#[test]
+fn a_keychain_profile_is_checked_through_its_credential_process() {
+    require_secret_service();
+    let env = TestEnv::with_moto();
+    let user = unique_user("doc-kc");
+    let key = moto_user(&env, &user);
+    // Keychain entries are global to the Secret Service: a profile name of its own.
+    let profile = user.clone();
+    env.configure_keychain(&profile, &key.key_id, &key.secret, &[]);
+    let out = env.run(
+        &[
+            "doctor",
+            "--profile",
+            &profile,
+            "--role-name",
+            &format!("{user}-NoRole"),
+            "--output",
+            "json",
+        ],
+        "",
+    );
+    assert_no_secret(&out, &key.secret);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(&out), stderr(&out)));
+    let c = check(&v, "credentials");
+    assert_eq!(c["status"], "pass", "{v:#}");
+    assert!(
+        c["reason"]
+            .as_str()
+            .unwrap()
+            .contains("from the keychain store"),
+        "{c:#}"
+    );
+    // The profile serves GetSessionToken credentials, for which moto reports its default
+    // identity rather than the user's (AWS reports the user): only success is checked.
+    assert_eq!(check(&v, "identity")["status"], "pass", "{v:#}");
+    // The keychain entry records when it was stored.
+    let age = check(&v, "key-age");
+    assert_eq!(age["status"], "pass", "{age:#}");
+    assert!(
+        age["reason"].as_str().unwrap().ends_with("is 0 days old"),
+        "{age:#}"
+    );
+    assert_eq!(check(&v, "plaintext-keys")["status"], "pass", "{v:#}");
+    let _ = env.run(&["remove", &profile, "--yes"], "");
+}
