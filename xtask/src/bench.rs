@@ -214,23 +214,32 @@ pub(crate) fn bench(args: &[String]) -> Result {
             n,
         ),
     ];
+    cases.push(with_env(Case::new(
+        "sagecred credential-process (cached session, Secret Service)",
+        &bin,
+        &["credential-process", "--profile", "kbench"],
+        &keychain_home,
+        if quick { 30 } else { 150 },
+    )));
     let aws = Path::new("/usr/bin/aws");
     let has_aws = aws.exists();
     if has_aws {
-        cases.push(Case::new(
-            "aws configure export-credentials --format env",
-            aws,
-            &[
-                "configure",
-                "export-credentials",
-                "--profile",
-                "bench",
-                "--format",
-                "env",
-            ],
-            &small,
-            if quick { 3 } else { 10 },
-        ));
+        for format in ["env", "process"] {
+            cases.push(Case::new(
+                &format!("aws configure export-credentials --format {format}"),
+                aws,
+                &[
+                    "configure",
+                    "export-credentials",
+                    "--profile",
+                    "bench",
+                    "--format",
+                    format,
+                ],
+                &small,
+                if quick { 3 } else { 10 },
+            ));
+        }
     }
 
     // Warm the page cache, then interleave the cases round by round, so that a slow spell
