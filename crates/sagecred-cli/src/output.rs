@@ -21,6 +21,21 @@ pub(crate) fn print_json(value: &serde_json::Value) -> Result<(), CliError> {
     print(&text)
 }
 
+/// Asks a question on stderr and reads one line of answer from stdin, trimmed. Prompts go
+/// to stderr so that stdout keeps only data.
+pub(crate) fn ask(prompt: &str) -> Result<String, CliError> {
+    use std::io::BufRead;
+    let mut err = std::io::stderr().lock();
+    err.write_all(prompt.as_bytes())?;
+    err.flush()?;
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError::user(format!("reading the terminal: {e}")))?;
+    Ok(line.trim().to_owned())
+}
+
 /// Lays out rows as left-aligned columns separated by two spaces.
 pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();

@@ -1,7 +1,7 @@
 //! `sagecred configure`: store a key pair for a profile, prompting like `aws configure` or
 //! reading two lines from stdin. Secrets never come from argv.
 
-use std::io::{BufRead, IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 
 use sagecred_core::{AccessKeyId, Credentials, Region, Secret};
 use zeroize::Zeroizing;
@@ -10,6 +10,7 @@ use super::keys::{self, ProfileSettings};
 use crate::cli::ConfigureArgs;
 use crate::context::Context;
 use crate::error::CliError;
+use crate::output;
 
 /// The most stdin is allowed to hold with `--stdin`: two short lines, with room to spare.
 const STDIN_LIMIT: u64 = 64 * 1024;
@@ -130,7 +131,7 @@ fn prompt(
     current_output: Option<&str>,
 ) -> Result<(Credentials, ProfileSettings), CliError> {
     let shown = |v: Option<&str>| v.unwrap_or("None").to_owned();
-    let key_id = ask(&format!("AWS Access Key ID [{}]: ", shown(current_key)))?;
+    let key_id = output::ask(&format!("AWS Access Key ID [{}]: ", shown(current_key)))?;
     if key_id.is_empty() {
         return Err(CliError::user(
             "no access key id entered; nothing was changed",
@@ -144,7 +145,7 @@ fn prompt(
     let region = match &args.region {
         Some(r) => Some(r.clone()),
         None => {
-            let answer = ask(&format!(
+            let answer = output::ask(&format!(
                 "Default region name [{}]: ",
                 shown(current_region)
             ))?;
@@ -159,7 +160,7 @@ fn prompt(
             }
         }
     };
-    let output = ask(&format!(
+    let output = output::ask(&format!(
         "Default output format [{}]: ",
         shown(current_output)
     ))?;
@@ -180,16 +181,4 @@ fn prompt(
             user_name: None,
         },
     ))
-}
-
-fn ask(prompt: &str) -> Result<String, CliError> {
-    let mut err = std::io::stderr().lock();
-    write!(err, "{prompt}")?;
-    err.flush()?;
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| CliError::user(format!("reading the terminal: {e}")))?;
-    Ok(line.trim().to_owned())
 }

@@ -1,7 +1,7 @@
 //! `sagecred provision`, `teardown` and `setup`: the guide's Parts 1 and 2 as a plan that
 //! is printed, and applied only when asked.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 
 use aws_config::BehaviorVersion;
 use sagecred_core::{AccessKeyId, ProfileName};
@@ -306,19 +306,11 @@ pub(super) fn run_teardown(ctx: &Context, args: &ProvisionArgs) -> Result<(), Cl
 }
 
 fn ask(question: &str, default: &str) -> Result<String, CliError> {
-    let mut err = std::io::stderr().lock();
-    write!(err, "{question} [{default}]: ")?;
-    err.flush()?;
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| CliError::user(format!("reading the terminal: {e}")))?;
-    let answer = line.trim();
+    let answer = output::ask(&format!("{question} [{default}]: "))?;
     Ok(if answer.is_empty() {
         default.to_owned()
     } else {
-        answer.to_owned()
+        answer
     })
 }
 

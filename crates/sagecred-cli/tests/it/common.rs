@@ -253,3 +253,36 @@ pub(crate) fn require_secret_service() {
         "this test needs the private Secret Service: run `cargo xtask test`, or `cargo xtask services` and export what it prints"
     );
 }
+
+/// The Debian AWS CLI v2. It ignores AWS_ENDPOINT_URL, so it always gets --endpoint-url.
+pub(crate) const AWS_CLI_V2: &str = "/usr/bin/aws";
+
+pub(crate) fn boto3_arn(env: &TestEnv, profile: &str) -> String {
+    let out = env
+        .program("python3")
+        .arg(interop_dir().join("boto3_whoami.py"))
+        .arg(profile)
+        .output()
+        .unwrap();
+    assert_success(&out);
+    stdout(&out).trim().to_owned()
+}
+
+pub(crate) fn aws_cli_arn(env: &TestEnv, profile: &str) -> String {
+    let out = env
+        .program(AWS_CLI_V2)
+        .args([
+            "sts",
+            "get-caller-identity",
+            "--output",
+            "json",
+            "--profile",
+            profile,
+        ])
+        .args(["--endpoint-url", env.endpoint()])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {AWS_CLI_V2} (Debian package awscli): {e}"));
+    assert_success(&out);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["Arn"].as_str().unwrap().to_owned()
+}
