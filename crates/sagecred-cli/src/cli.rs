@@ -79,6 +79,24 @@ pub enum Command {
         The exit code is 3 when any check fails, 0 when all pass or only warn.")]
     Doctor(DoctorArgs),
 
+    /// Replace the profile's access key with a new one, never leaving it without a working key
+    #[command(after_help = "Examples:\n  \
+        sagecred rotate --profile dev                  # new key stored, old key inactive\n  \
+        sagecred rotate --profile dev --delete-old     # and delete the old key at once\n  \
+        sagecred rotate --profile dev --finish         # later: delete the inactive old key\n\n\
+        Steps: count the keys (refused at IAM's limit of 2), create the new key, verify it with\n\
+        STS, store it and read it back, drop cached sessions, set the old key inactive. Until\n\
+        the new key is stored, any failure deletes it again and the old key stays in use.")]
+    Rotate(RotateArgs),
+
+    /// Replace a lost secret: with an admin profile, deactivate the old key and store a new one
+    #[command(after_help = "Examples:\n  \
+        sagecred recover --profile dev --admin-profile admin\n  \
+        sagecred recover --profile dev --admin-profile admin --user-name sagemaker-developer\n\n\
+        The guide's four manual steps in one command. The old key is set inactive, not deleted,\n\
+        so it can be turned back on with `aws iam update-access-key --status Active`.")]
+    Recover(RecoverArgs),
+
     /// Show who AWS says you are (STS GetCallerIdentity) and cache the account id
     #[command(
         after_help = "Examples:\n  sagecred whoami\n  sagecred whoami --profile dev --output json"
@@ -209,6 +227,30 @@ pub struct DoctorArgs {
     /// A policy the user should have, by name or ARN; repeat it to replace the guide's four
     #[arg(long, value_name = "NAME")]
     pub user_policy: Vec<String>,
+}
+
+/// Arguments of `rotate`.
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// Delete the old key once the new one is stored (after showing when it was last used)
+    #[arg(long, conflicts_with = "finish")]
+    pub delete_old: bool,
+
+    /// Finish an earlier rotation: delete the user's inactive keys other than the stored one
+    #[arg(long)]
+    pub finish: bool,
+}
+
+/// Arguments of `recover`.
+#[derive(Debug, Args)]
+pub struct RecoverArgs {
+    /// The profile whose credentials may manage the user's keys (IAM rights)
+    #[arg(long, value_name = "NAME", value_parser = parse_profile)]
+    pub admin_profile: ProfileName,
+
+    /// The IAM user whose key was lost [default: the one the keychain recorded, else the profile name]
+    #[arg(long, value_name = "NAME")]
+    pub user_name: Option<String>,
 }
 
 /// Arguments of `env`.

@@ -11,6 +11,9 @@
 //!    hands a new access key back as [`sagecred_core::Credentials`] for the caller to store;
 //! 4. [`verify_key`] checks that key with STS, retrying for a bounded time.
 //!
+//! [`rotate`], [`rotate_finish`] and [`recover`] replace a profile's key through a
+//! [`KeyStore`] without ever leaving it without a working one.
+//!
 //! [`teardown_plan`] and [`teardown_apply`] reverse it for resources tagged
 //! `managed-by=sagecred` only; [`emit_cloudformation`] and [`emit_terraform`] render the
 //! desired state as code. [`ApiCallCounter`] counts the calls made through a client.
@@ -27,6 +30,7 @@ mod emit;
 mod error;
 mod json;
 mod plan;
+mod rotate;
 mod teardown;
 mod verify;
 
@@ -41,5 +45,10 @@ pub use discover::discover;
 pub use emit::{emit_cloudformation, emit_terraform};
 pub use error::Error;
 pub use plan::{Plan, ResourceKind, Step};
+pub use rotate::{
+    Faults, FinishOutcome, KeyStore, OldKeyState, RecoverOptions, RotateError, RotateEvent,
+    RotateOptions, RotateOutcome, RotateProgress, RotateStep, iam_client_for, recover, rotate,
+    rotate_finish, user_name_from_arn,
+};
 pub use teardown::{teardown_apply, teardown_plan};
 pub use verify::{CallerIdentity, VerifyRetry, caller_identity, verify_key};

@@ -1103,7 +1103,7 @@ async fn key_age_check(
             name,
             format!("access key {which} is {days} days old, over the guide's {MAX_KEY_AGE_DAYS}"),
             format!(
-                "aws iam create-access-key --user-name {user}, then store it with `sagecred configure --profile {profile}` and deactivate the old key"
+                "sagecred rotate --profile {profile} --delete-old (or, without rights to manage its own keys, sagecred recover --profile {profile} --admin-profile ADMIN_PROFILE --user-name {user})"
             ),
         )
     } else {

@@ -16,6 +16,7 @@ mod profiles;
 mod provision;
 mod remove;
 mod role;
+mod rotate;
 mod session;
 mod shell_init;
 mod whoami;
@@ -55,6 +56,8 @@ pub(crate) fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Profiles => profiles::run(&ctx),
         Command::Whoami => whoami::run(&ctx),
         Command::Doctor(args) => doctor::run(&ctx, &args),
+        Command::Rotate(args) => rotate::run_rotate(&ctx, &args),
+        Command::Recover(args) => rotate::run_recover(&ctx, &args),
     }
 }
 

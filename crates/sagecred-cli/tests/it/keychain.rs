@@ -467,6 +467,7 @@ fn no_command_leaks_the_secret_even_with_debug() {
         vec!["role", "--profile", &profile],
         vec!["credential-process", "--profile", &profile],
         vec!["doctor", "--profile", &profile],
+        vec!["rotate", "--profile", &profile],
         vec!["doctor", "--profile", &profile, "--output", "json"],
         vec!["migrate", "--profile", &plain],
         vec!["exec", &profile, "--", "true"],

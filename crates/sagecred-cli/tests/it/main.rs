@@ -16,5 +16,6 @@ mod man;
 mod profiles;
 mod provision;
 mod role;
+mod rotate;
 mod shells;
 mod whoami;

@@ -9,6 +9,7 @@ mod auth;
 mod drift;
 mod lifecycle;
 mod ownership;
+mod rotate;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
