@@ -78,12 +78,12 @@ fn round_trip() {
 #[test]
 fn put_and_delete_keep_everything_else_byte_for_byte() {
     block_on(async {
-        let original = "# keys for work\r\n[other]\r\naws_access_key_id = AKIAOTHEROTHEROTHER1\r\naws_secret_access_key = x\r\n\r\n[dev] ; mine\r\nregion = eu-west-1\r\n# keep this comment\r\n";
+        let original = "# keys for work\r\n[other]\r\naws_access_key_id = AKIAI44QH8DHBEXAMPLE\r\naws_secret_access_key = x\r\n\r\n[dev] ; mine\r\nregion = eu-west-1\r\n# keep this comment\r\n";
         let (_dir, store, path) = setup(Some(original));
         let dev = name("dev");
         store.put(&dev, &creds()).await.unwrap();
         let with_keys = format!(
-            "# keys for work\r\n[other]\r\naws_access_key_id = AKIAOTHEROTHEROTHER1\r\naws_secret_access_key = x\r\n\r\n[dev] ; mine\r\nregion = eu-west-1\r\naws_access_key_id = {KEY_ID}\r\naws_secret_access_key = {SECRET}\r\n# keep this comment\r\n"
+            "# keys for work\r\n[other]\r\naws_access_key_id = AKIAI44QH8DHBEXAMPLE\r\naws_secret_access_key = x\r\n\r\n[dev] ; mine\r\nregion = eu-west-1\r\naws_access_key_id = {KEY_ID}\r\naws_secret_access_key = {SECRET}\r\n# keep this comment\r\n"
         );
         assert_eq!(fs::read_to_string(&path).unwrap(), with_keys);
         assert_eq!(
