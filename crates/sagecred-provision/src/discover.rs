@@ -243,33 +243,25 @@ async fn discover_role(
         .send()
         .await
         .map_err(|e| aws("ListAttachedRolePolicies", &spec.name, e))?;
-    let attached: Vec<&str> = attached
-        .attached_policies()
-        .iter()
-        .filter_map(|p| p.policy_arn())
-        .collect();
-    for arn in &spec.attached_policy_arns {
-        steps.push(if attached.contains(&arn.as_str()) {
-            Step::NoOp {
-                kind: ResourceKind::RoleAttachment,
-                name: format!("{} <- {arn}", spec.name),
-                detail: "attached".to_owned(),
-            }
-        } else {
-            Step::AttachRolePolicy {
-                role: spec.name.clone(),
-                policy_arn: arn.clone(),
-            }
-        });
-    }
-    for arn in &spec.detach_policy_arns {
-        if attached.contains(&arn.as_str()) {
-            steps.push(Step::DetachRolePolicy {
-                role: spec.name.clone(),
-                policy_arn: arn.clone(),
-            });
-        }
-    }
+    attachment_steps(
+        &spec.name,
+        ResourceKind::RoleAttachment,
+        attached
+            .attached_policies()
+            .iter()
+            .filter_map(|p| p.policy_arn()),
+        &spec.attached_policy_arns,
+        &spec.detach_policy_arns,
+        |policy_arn| Step::AttachRolePolicy {
+            role: spec.name.clone(),
+            policy_arn,
+        },
+        |policy_arn| Step::DetachRolePolicy {
+            role: spec.name.clone(),
+            policy_arn,
+        },
+        steps,
+    );
     Ok(Some(role.arn().to_owned()))
 }
 
@@ -326,33 +318,25 @@ async fn discover_user(
         .send()
         .await
         .map_err(|e| aws("ListAttachedUserPolicies", &spec.name, e))?;
-    let attached: Vec<&str> = attached
-        .attached_policies()
-        .iter()
-        .filter_map(|p| p.policy_arn())
-        .collect();
-    for arn in &spec.attached_policy_arns {
-        steps.push(if attached.contains(&arn.as_str()) {
-            Step::NoOp {
-                kind: ResourceKind::UserAttachment,
-                name: format!("{} <- {arn}", spec.name),
-                detail: "attached".to_owned(),
-            }
-        } else {
-            Step::AttachUserPolicy {
-                user: spec.name.clone(),
-                policy_arn: arn.clone(),
-            }
-        });
-    }
-    for arn in &spec.detach_policy_arns {
-        if attached.contains(&arn.as_str()) {
-            steps.push(Step::DetachUserPolicy {
-                user: spec.name.clone(),
-                policy_arn: arn.clone(),
-            });
-        }
-    }
+    attachment_steps(
+        &spec.name,
+        ResourceKind::UserAttachment,
+        attached
+            .attached_policies()
+            .iter()
+            .filter_map(|p| p.policy_arn()),
+        &spec.attached_policy_arns,
+        &spec.detach_policy_arns,
+        |policy_arn| Step::AttachUserPolicy {
+            user: spec.name.clone(),
+            policy_arn,
+        },
+        |policy_arn| Step::DetachUserPolicy {
+            user: spec.name.clone(),
+            policy_arn,
+        },
+        steps,
+    );
     if !spec.access_key {
         return Ok(());
     }
@@ -393,4 +377,38 @@ pub(crate) async fn list_key_ids(iam: &Client, user: &str) -> Result<Vec<String>
         .iter()
         .filter_map(|k| k.access_key_id().map(str::to_owned))
         .collect())
+}
+
+/// The steps that bring one role's or user's managed-policy attachments to what is wanted:
+/// a no-op for each wanted policy already attached, an attach for each missing one, and a
+/// detach for each attached policy that the mode no longer wants. Roles and users differ
+/// only in which steps `attach` and `detach` build.
+#[allow(clippy::too_many_arguments)] // Each argument is one plain input; a struct adds nothing.
+fn attachment_steps<'a>(
+    owner: &str,
+    kind: ResourceKind,
+    attached: impl Iterator<Item = &'a str>,
+    wanted: &[String],
+    unwanted: &[String],
+    attach: impl Fn(String) -> Step,
+    detach: impl Fn(String) -> Step,
+    steps: &mut Vec<Step>,
+) {
+    let attached: Vec<&str> = attached.collect();
+    for arn in wanted {
+        steps.push(if attached.contains(&arn.as_str()) {
+            Step::NoOp {
+                kind,
+                name: format!("{owner} <- {arn}"),
+                detail: "attached".to_owned(),
+            }
+        } else {
+            attach(arn.clone())
+        });
+    }
+    for arn in unwanted {
+        if attached.contains(&arn.as_str()) {
+            steps.push(detach(arn.clone()));
+        }
+    }
 }
