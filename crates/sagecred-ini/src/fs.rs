@@ -118,9 +118,50 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), IniError> {
     write_resolved(&target, bytes)
 }
 
+/// Like [`write_atomic`], but the file always ends up with mode 0600, whatever mode an
+/// older copy had: for files that hold tokens, such as the SSO token cache.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), IniError> {
+    let target = resolve_target(path)?;
+    write_with_mode(&target, bytes, Some(private_mode()))
+}
+
+/// An exclusive advisory lock on a file's sidecar `<name>.lock`, held until dropped.
+///
+/// [`edit`] takes the same lock, so holders of a `FileLock` on a file and editors of that
+/// file exclude each other.
+#[derive(Debug)]
+pub struct FileLock {
+    _file: File,
+}
+
+/// Takes the exclusive lock on `<file name>.lock` next to `path`, waiting for other
+/// holders; the directory is created (mode 0700) when missing.
+pub fn lock_file(path: &Path) -> Result<FileLock, IniError> {
+    let target = resolve_target(path)?;
+    ensure_parent(&target)?;
+    Ok(FileLock {
+        _file: lock(&target)?,
+    })
+}
+
+#[cfg(unix)]
+fn private_mode() -> Mode {
+    0o600
+}
+
+#[cfg(not(unix))]
+fn private_mode() -> Mode {}
+
 fn write_resolved(target: &Path, bytes: &[u8]) -> Result<(), IniError> {
+    write_with_mode(target, bytes, None)
+}
+
+fn write_with_mode(target: &Path, bytes: &[u8], mode: Option<Mode>) -> Result<(), IniError> {
     let dir = ensure_parent(target)?;
-    let mode = existing_mode(target)?;
+    let mode = match mode {
+        Some(mode) => mode,
+        None => existing_mode(target)?,
+    };
     // tempfile creates the file with mode 0600, so secrets are never readable by others,
     // even for the moment before the final mode is set.
     let mut tmp = tempfile::Builder::new()

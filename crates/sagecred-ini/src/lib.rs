@@ -28,7 +28,7 @@ mod store;
 mod syntax;
 
 pub use document::{Document, EditError, FileKind, ParseError, Section, SectionKey};
-pub use fs::{IniError, edit, write_atomic};
+pub use fs::{FileLock, IniError, edit, lock_file, write_atomic, write_private};
 pub use lookup::{find_config_profile, find_config_profile_chunked};
 pub use profile_set::ProfileSet;
 pub use store::FileStore;
