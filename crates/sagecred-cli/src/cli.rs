@@ -140,16 +140,19 @@ pub enum Command {
         then arn:aws:iam::{aws_account_id}:role/SageMaker-UNetTraining-ExecutionRole.")]
     Role(RoleArgs),
 
-    /// Print AWS credential_process JSON for a keychain profile (SDKs call this)
+    /// Print AWS credential_process JSON for a keychain or SSO profile (SDKs call this)
     #[command(after_help = "Examples:\n  \
         sagecred credential-process --profile dev\n  \
-        sagecred credential-process --profile dev --no-session\n\n\
+        sagecred credential-process --profile dev --no-session\n  \
+        sagecred credential-process --profile ml-sso --login   # SSO: sign in if needed\n\n\
         `configure`, `import` and `migrate` write this line into ~/.aws/config for you:\n  \
         credential_process = /path/to/sagecred credential-process --profile dev\n\n\
         It prints AWS's Version 1 JSON on stdout and nothing else. By default it serves\n\
         temporary credentials from STS GetSessionToken, cached in the keychain until five\n\
         minutes before they expire. With mfa_serial in the profile, the MFA code is read\n\
-        from the terminal (/dev/tty), never from stdin.")]
+        from the terminal (/dev/tty), never from stdin. For an SSO profile it serves the\n\
+        role's credentials from IAM Identity Center; an expired token that cannot be\n\
+        refreshed ends with `run sagecred login` unless --login is given.")]
     CredentialProcess(CredentialProcessArgs),
 
     /// Move plaintext keys from ~/.aws/credentials into the keychain
@@ -197,6 +200,28 @@ pub enum Command {
         to add to your shell profile.")]
     Setup(SetupArgs),
 
+    /// Sign in to IAM Identity Center (SSO) with the device flow; the token is shared with the AWS CLI
+    #[command(after_help = "Examples:\n  \
+        sagecred login                                 # the current profile's SSO session\n  \
+        sagecred login --profile ml-dev\n  \
+        sagecred login --sso-session my-team --no-browser   # on a remote box: open the page elsewhere\n\n\
+        It prints the sign-in page and a code on stderr and opens the page in your browser\n\
+        ($BROWSER, else the system's opener). The token is cached in ~/.aws/sso/cache in the\n\
+        AWS CLI's format, so the AWS CLI, boto3 and the SageMaker SDK use it too. It renews\n\
+        itself with its refresh token; sign in again when the session's limit is reached.")]
+    Login(LoginArgs),
+
+    /// Sign out of IAM Identity Center: end the session and delete cached tokens and role credentials
+    #[command(after_help = "Examples:\n  \
+        sagecred logout\n  \
+        sagecred logout --sso-session my-team\n  \
+        sagecred logout --all")]
+    Logout(LogoutArgs),
+
+    /// Set up IAM Identity Center (SSO) profiles
+    #[command(subcommand)]
+    Sso(SsoCommand),
+
     /// Print a shell completion script
     #[command(after_help = "Examples:\n  \
         sagecred completions bash > ~/.local/share/bash-completion/completions/sagecred\n  \
@@ -207,6 +232,95 @@ pub enum Command {
     /// Print the man page (roff) of sagecred or of one of its commands
     #[command(hide = true, name = "__man")]
     Man(ManArgs),
+}
+
+/// The `sso` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SsoCommand {
+    /// Write an [sso-session] section and a profile for an account and role, like `aws configure sso`
+    #[command(after_help = "Examples:\n  \
+        sagecred sso configure --profile ml-dev\n  \
+        sagecred sso configure --profile ml-dev --sso-session my-team \\\n      \
+        --start-url https://d-1234567890.awsapps.com/start --sso-region us-east-1 \\\n      \
+        --account-id 111122223333 --role-name SageMakerDeveloper --region us-east-1 --yes\n  \
+        sagecred sso configure --sso-session my-team --populate   # a profile per account and role\n\n\
+        Without --account-id and --role-name it signs in and lists the accounts and roles you\n\
+        can use. --populate writes one profile for each, named ROLE-ACCOUNTID. Each profile\n\
+        gets sso_session, sso_account_id, sso_role_name, region and sagemaker_role_arn (the\n\
+        guide's role in that account unless --role names another).")]
+    Configure(SsoConfigureArgs),
+}
+
+/// Arguments of `sso configure`.
+#[derive(Debug, Args)]
+pub struct SsoConfigureArgs {
+    /// The [sso-session NAME] to write or reuse [prompted; default: the profile's, else `sagecred`]
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+
+    /// The AWS access portal URL, https://d-xxxxxxxxxx.awsapps.com/start [prompted]
+    #[arg(long, value_name = "URL")]
+    pub start_url: Option<String>,
+
+    /// The region IAM Identity Center runs in [prompted; default: us-east-1]
+    #[arg(long, value_name = "REGION", value_parser = parse_region)]
+    pub sso_region: Option<Region>,
+
+    /// OAuth scopes, comma-separated [default: sso:account:access, which enables refresh tokens]
+    #[arg(long, value_name = "LIST")]
+    pub scopes: Option<String>,
+
+    /// The AWS account id to use [default: chosen from the accounts you can reach]
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
+
+    /// The permission set's role name [default: chosen from the roles you can use]
+    #[arg(long, value_name = "NAME")]
+    pub role_name: Option<String>,
+
+    /// The profile's region for SageMaker and other calls [default: kept, else the SSO region]
+    #[arg(long, value_name = "REGION", value_parser = parse_region)]
+    pub region: Option<Region>,
+
+    /// The SageMaker execution role ARN [default: the guide's role in the chosen account]
+    #[arg(long, value_name = "ARN")]
+    pub role: Option<String>,
+
+    /// Write one profile for every account and role you can use (named ROLE-ACCOUNTID)
+    #[arg(long, conflicts_with_all = ["account_id", "role_name", "role"])]
+    pub populate: bool,
+
+    /// Do not open a browser for the sign-in; print the page and code only
+    #[arg(long)]
+    pub no_browser: bool,
+
+    /// Never prompt: take defaults, and fail when a required value is missing
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+/// Arguments of `login`.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Sign in to this [sso-session NAME] instead of the profile's
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+
+    /// Do not open a browser; print the page and code only
+    #[arg(long)]
+    pub no_browser: bool,
+}
+
+/// Arguments of `logout`.
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Sign out of this [sso-session NAME] instead of the profile's
+    #[arg(long, value_name = "NAME", conflicts_with = "all")]
+    pub sso_session: Option<String>,
+
+    /// Sign out of every SSO session in the config file
+    #[arg(long)]
+    pub all: bool,
 }
 
 /// Arguments of `doctor`.
@@ -468,6 +582,15 @@ pub struct CredentialProcessArgs {
     #[arg(long)]
     pub no_session: bool,
 
+    /// SSO profiles: when the token has expired and cannot be refreshed, start a sign-in
+    /// (page and code on stderr, browser opened) instead of failing
+    #[arg(long)]
+    pub login: bool,
+
+    /// With --login: do not open a browser
+    #[arg(long, requires = "login")]
+    pub no_browser: bool,
+
     /// The store that holds the profile's key
     #[arg(long, value_enum, default_value_t = StoreChoice::Keychain)]
     pub store: StoreChoice,
@@ -495,6 +618,11 @@ pub struct ExecArgs {
     /// The profile whose credentials the command gets
     #[arg(value_name = "PROFILE", value_parser = parse_profile)]
     pub target: ProfileName,
+
+    /// SSO profiles: sign in (page and code on stderr) when the token has expired and
+    /// cannot be refreshed, instead of failing
+    #[arg(long)]
+    pub login: bool,
 
     /// The command and its arguments, after `--`
     #[arg(

@@ -27,6 +27,10 @@ pub(crate) struct Env {
     pub(crate) sagemaker_role: Option<String>,
     /// Set by the `shell-init` function around its call, so `use` knows it is evaluated.
     pub(crate) in_shell_function: bool,
+    /// `$BROWSER`, the program that opens the SSO sign-in page.
+    pub(crate) browser: Option<String>,
+    /// Whether `DBUS_SESSION_BUS_ADDRESS` names a session bus (Linux keychain access).
+    pub(crate) session_bus: bool,
 }
 
 impl Env {
@@ -44,6 +48,8 @@ impl Env {
             shell: text("SHELL"),
             sagemaker_role: text("SAGEMAKER_ROLE"),
             in_shell_function: std::env::var_os("SAGECRED_SHELL_FUNCTION").is_some(),
+            browser: text("BROWSER"),
+            session_bus: os("DBUS_SESSION_BUS_ADDRESS").is_some(),
         }
     }
 

@@ -341,6 +341,25 @@ impl Document {
         names
     }
 
+    /// The `[sso-session NAME]` names in this file, in first-appearance order, without
+    /// duplicates.
+    pub fn sso_session_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for run in &self.runs {
+            if let LineKind::Header {
+                ns: Namespace::SsoSession,
+                name,
+            } = self.lines[run.header].kind
+            {
+                let name = self.slice(name);
+                if !names.iter().any(|n| n == name) {
+                    names.push(name.to_owned());
+                }
+            }
+        }
+        names
+    }
+
     /// Sets `name = value` in the section, changing only the lines that must change.
     ///
     /// Returns whether anything changed. See [`Document::try_set`] for the rules; this is

@@ -17,6 +17,7 @@ use crate::session::{SsoRole, SsoSession};
 #[derive(Debug)]
 pub struct SsoStore {
     cache: TokenCache,
+    endpoint: Option<String>,
     profiles: BTreeMap<ProfileName, (SsoSession, SsoRole)>,
 }
 
@@ -25,8 +26,15 @@ impl SsoStore {
     pub fn new(cache: TokenCache) -> Self {
         Self {
             cache,
+            endpoint: None,
             profiles: BTreeMap::new(),
         }
+    }
+
+    /// Sends the Identity Center calls to `url` instead of the endpoint the SDK picks.
+    pub fn with_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = Some(url.into());
+        self
     }
 
     /// Adds a profile: the session it signs in with and the role it uses.
@@ -75,7 +83,7 @@ impl CredentialStore for SsoStore {
 
     async fn get(&self, profile: &ProfileName) -> Result<Credentials, StoreError> {
         let (session, role) = self.entry(profile)?;
-        let client = SsoClient::new(&session.region).await;
+        let client = SsoClient::with_endpoint(&session.region, self.endpoint.as_deref()).await;
         let token = access_token(&client, &self.cache, session, None)
             .await
             .map_err(|e| store_error(profile, e))?;

@@ -1,27 +1,34 @@
 //! `sagecred credential-process --profile P`: what the AWS SDKs and CLI run through a
 //! profile's `credential_process` line. stdout carries the JSON and nothing else.
 
-use sagecred_ini::find_config_profile;
+use sagecred_ini::ProfileSet;
 use sagecred_keychain::KeychainStore;
 
 use super::keys::backend_of;
-use super::session;
+use super::{session, sso};
 use crate::cli::CredentialProcessArgs;
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output;
 
 pub(super) fn run(ctx: &Context, args: &CredentialProcessArgs) -> Result<(), CliError> {
+    let set = ProfileSet::load_config_only(&ctx.files)?;
+    if let Some(section) = set.profile(ctx.profile.as_str())
+        && let Some(sso) = sso::sso_profile(&set, &ctx.profile, &section)?
+    {
+        let creds = sso::role_credentials(ctx, &ctx.profile, &sso, args.login, args.no_browser)?;
+        return output::print(&session::process_json(&creds));
+    }
     let Some(backend) = backend_of(args.store) else {
         return Err(CliError::user(
-            "credential-process serves keychain profiles; a plaintext profile needs no credential_process",
+            "credential-process serves keychain and SSO profiles; a plaintext profile needs no credential_process",
         ));
     };
     let store = KeychainStore::new(backend);
     let creds = if args.no_session {
         store.get_key(&ctx.profile)?.credentials
     } else {
-        let section = find_config_profile(&ctx.files, ctx.profile.as_str())?.unwrap_or_default();
+        let section = set.profile(ctx.profile.as_str()).unwrap_or_default();
         session::temporary(ctx, &store, &ctx.profile, &section)?
     };
     output::print(&session::process_json(&creds))

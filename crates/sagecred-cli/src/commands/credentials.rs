@@ -50,12 +50,27 @@ impl ResolvedCredentials {
     }
 }
 
-/// Resolves `profile`'s credentials with the SDK's own profile provider.
+/// Resolves `profile`'s credentials: SSO profiles through sagecred's own Identity Center
+/// client (with `allow_login`, an expired token starts a sign-in), every other profile
+/// with the SDK's own profile provider.
 pub(crate) fn resolve(
     ctx: &Context,
     profile: &ProfileName,
     region: Option<&str>,
+    allow_login: bool,
 ) -> Result<ResolvedCredentials, CliError> {
+    let set = sagecred_ini::ProfileSet::load_config_only(&ctx.files)?;
+    if let Some(section) = set.profile(profile.as_str())
+        && let Some(sso) = super::sso::sso_profile(&set, profile, &section)?
+    {
+        let c = super::sso::role_credentials(ctx, profile, &sso, allow_login, false)?;
+        return Ok(ResolvedCredentials {
+            access_key_id: c.access_key_id().as_str().to_owned(),
+            secret_access_key: c.secret_access_key().clone(),
+            session_token: c.session_token().cloned(),
+            expiration: c.expiration().map(super::session::rfc3339),
+        });
+    }
     let region = ctx.region_for(region)?;
     block_on(async {
         let provider_config = aws_config::provider_config::ProviderConfig::default()

@@ -52,7 +52,7 @@ pub(super) fn run_env(ctx: &Context, args: &EnvArgs) -> Result<(), CliError> {
     let mut changes = values.changes(Mode::Env);
     let creds;
     if args.credentials {
-        creds = super::credentials::resolve(ctx, &ctx.profile, values.region.as_deref())?;
+        creds = super::credentials::resolve(ctx, &ctx.profile, values.region.as_deref(), false)?;
         changes.extend(creds.changes());
     }
     emit(shell, &changes)

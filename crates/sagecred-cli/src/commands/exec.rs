@@ -40,7 +40,7 @@ pub(super) fn run(ctx: &Context, args: &ExecArgs) -> Result<(), CliError> {
             )
         }
         None => {
-            let c = super::credentials::resolve(ctx, profile, Some(region.as_str()))?;
+            let c = super::credentials::resolve(ctx, profile, Some(region.as_str()), args.login)?;
             c.into_parts()
         }
     };

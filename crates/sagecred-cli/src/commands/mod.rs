@@ -19,6 +19,7 @@ mod role;
 mod rotate;
 mod session;
 mod shell_init;
+mod sso;
 mod whoami;
 
 pub use shell_init::{man_page, man_page_commands};
@@ -56,6 +57,9 @@ pub(crate) fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Profiles => profiles::run(&ctx),
         Command::Whoami => whoami::run(&ctx),
         Command::Doctor(args) => doctor::run(&ctx, &args),
+        Command::Login(args) => sso::run_login(&ctx, &args),
+        Command::Logout(args) => sso::run_logout(&ctx, &args),
+        Command::Sso(crate::cli::SsoCommand::Configure(args)) => sso::run_configure(&ctx, &args),
         Command::Rotate(args) => rotate::run_rotate(&ctx, &args),
         Command::Recover(args) => rotate::run_recover(&ctx, &args),
     }

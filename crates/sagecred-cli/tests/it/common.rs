@@ -36,6 +36,13 @@ impl TestEnv {
         }
     }
 
+    /// A `TestEnv` whose commands reach AWS at `endpoint` (through `AWS_ENDPOINT_URL`).
+    pub(crate) fn with_endpoint(endpoint: &str) -> Self {
+        let mut env = Self::new();
+        env.endpoint = Some(endpoint.to_owned());
+        env
+    }
+
     /// A `TestEnv` whose commands reach the moto server.
     pub(crate) fn with_moto() -> Self {
         let mut env = Self::new();

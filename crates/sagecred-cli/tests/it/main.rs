@@ -5,6 +5,8 @@
 //! (`SAGECRED_MOTO_ENDPOINT`); nothing here reaches a real AWS endpoint.
 
 mod common;
+#[path = "../../../sagecred-sso/tests/it/emulator.rs"]
+mod emulator;
 
 mod concurrency;
 mod configure;
@@ -18,4 +20,5 @@ mod provision;
 mod role;
 mod rotate;
 mod shells;
+mod sso;
 mod whoami;

@@ -267,19 +267,14 @@ async fn the_store_returns_role_credentials_and_refuses_to_keep_keys() {
     let f = Fixture::new();
     f.seed(3600, true);
     let profile: ProfileName = "ml-dev".parse().unwrap();
-    let store = SsoStore::new(f.cache.clone()).with_profile(
-        profile.clone(),
-        session(),
-        SsoRole::new("111122223333", "SageMakerDeveloper").unwrap(),
-    );
-    // The store's own client reads the endpoint from the environment; use the client
-    // directly for the credentials, and the store for what needs no network.
-    let token = f.cache.load(&session()).unwrap().unwrap();
-    let client = f.client().await;
-    let creds = client
-        .role_credentials(&token.access_token, "111122223333", "SageMakerDeveloper")
-        .await
-        .unwrap();
+    let store = SsoStore::new(f.cache.clone())
+        .with_endpoint(f.emulator.url())
+        .with_profile(
+            profile.clone(),
+            session(),
+            SsoRole::new("111122223333", "SageMakerDeveloper").unwrap(),
+        );
+    let creds = store.get(&profile).await.unwrap();
     assert!(creds.access_key_id().as_str().starts_with("ASIA"));
     assert!(creds.session_token().is_some());
     let left = creds
@@ -288,7 +283,12 @@ async fn the_store_returns_role_credentials_and_refuses_to_keep_keys() {
         .duration_since(SystemTime::now())
         .unwrap();
     assert!(left > secs(3500) && left <= secs(3600), "{left:?}");
+    assert_eq!(f.emulator.count("get_role_credentials"), 1);
+    let unknown: ProfileName = "other".parse().unwrap();
+    assert!(store.get(&unknown).await.unwrap_err().is_not_found());
 
+    let token = f.cache.load(&session()).unwrap().unwrap();
+    let client = f.client().await;
     let err = client
         .role_credentials(&token.access_token, "444455556666", "Admin")
         .await
@@ -303,7 +303,7 @@ async fn the_store_returns_role_credentials_and_refuses_to_keep_keys() {
 
     let put = store.put(&profile, &creds).await.unwrap_err();
     assert!(matches!(put, StoreError::Unsupported { .. }), "{put}");
-    assert_eq!(store.list().await.unwrap(), [profile.clone()]);
+    assert_eq!(store.list().await.unwrap(), std::slice::from_ref(&profile));
     assert!(
         store.delete(&profile).await.unwrap(),
         "delete removes the cached token"

@@ -1,0 +1,776 @@
+//! IAM Identity Center: `sso configure`, `login`, `logout`, and the role credentials that
+//! `credential-process`, `exec` and `env --credentials` serve for SSO profiles.
+
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, SystemTime};
+
+use sagecred_core::{Credentials, DEFAULT_ROLE_NAME, ProfileName, RoleArn};
+use sagecred_ini::{FileKind, ProfileSet, Section, SectionKey};
+use sagecred_keychain::{Backend, KeychainStore};
+use sagecred_sso::{
+    CachedToken, LoginEvent, LoginOptions, SsoClient, SsoError, SsoRole, SsoSession, TokenCache,
+    TokioPacer,
+};
+
+use super::block_on;
+use super::session::REFRESH_MARGIN;
+use crate::cli::{LoginArgs, LogoutArgs, SsoConfigureArgs};
+use crate::context::Context;
+use crate::error::{CliError, ErrorKind};
+use crate::output;
+
+/// A profile's Identity Center settings.
+#[derive(Debug, Clone)]
+pub(crate) struct SsoProfile {
+    pub(crate) session: SsoSession,
+    /// The account and role; `None` for a profile that only names a session.
+    pub(crate) role: Option<SsoRole>,
+}
+
+/// The SSO settings of `profile`, or `None` when it does not sign in through SSO.
+pub(crate) fn sso_profile(
+    set: &ProfileSet,
+    profile: &ProfileName,
+    section: &Section,
+) -> Result<Option<SsoProfile>, CliError> {
+    let config_error = |e: SsoError| {
+        CliError::config(format!("profile `{profile}`: {e}")).with_hint(format!(
+            "run `sagecred sso configure --profile {profile}` to set it up"
+        ))
+    };
+    let session = if let Some(name) = section.get("sso_session") {
+        let Some(s) = set.sso_session(name) else {
+            return Err(CliError::config(format!(
+                "profile `{profile}` names sso_session `{name}`, but the config file has no [sso-session {name}] section"
+            ))
+            .with_hint(format!("run `sagecred sso configure --profile {profile} --sso-session {name}`")));
+        };
+        SsoSession::from_section(name, |k| s.get(k)).map_err(config_error)?
+    } else if let Some(url) = section.get("sso_start_url") {
+        let region = section.get("sso_region").ok_or_else(|| {
+            config_error(SsoError::Config(
+                "it has sso_start_url but no sso_region".into(),
+            ))
+        })?;
+        SsoSession::legacy(url, region)
+    } else {
+        return Ok(None);
+    };
+    let role = match (section.get("sso_account_id"), section.get("sso_role_name")) {
+        (Some(account), Some(role)) => Some(SsoRole::new(account, role).map_err(config_error)?),
+        _ => None,
+    };
+    Ok(Some(SsoProfile { session, role }))
+}
+
+fn token_cache(ctx: &Context) -> Result<TokenCache, CliError> {
+    let home = ctx.env.home.as_deref().ok_or_else(|| {
+        CliError::config("cannot find the home directory for ~/.aws/sso/cache: HOME is not set")
+    })?;
+    Ok(TokenCache::in_home(home))
+}
+
+/// Maps an SSO failure to the CLI's error, with `sagecred login` as the fix when only a
+/// new sign-in helps.
+fn sso_error(e: SsoError, login_hint: &str) -> CliError {
+    match &e {
+        e if e.needs_login() => {
+            CliError::new(ErrorKind::Store, e.to_string()).with_hint(format!("run `{login_hint}`"))
+        }
+        SsoError::Config(_) => CliError::config(e.to_string()),
+        SsoError::NoAssignment { .. } => CliError::aws(e.to_string()).with_hint(
+            "list what you can reach with `sagecred sso configure --populate`, or ask your Identity Center administrator",
+        ),
+        SsoError::Cache { .. } => CliError::config(e.to_string()),
+        _ => CliError::aws(e.to_string()),
+    }
+}
+
+fn login_command(profile: &ProfileName) -> String {
+    format!("sagecred login --profile {profile}")
+}
+
+/// Role credentials for an SSO profile. Cached role credentials (in the keychain's
+/// session entry, when a keychain is reachable) are served until five minutes before
+/// expiry. With `allow_login`, an expired token that cannot be refreshed starts a device
+/// sign-in on stderr; without it, that is an error that says to run `sagecred login`.
+pub(crate) fn role_credentials(
+    ctx: &Context,
+    profile: &ProfileName,
+    sso: &SsoProfile,
+    allow_login: bool,
+    no_browser: bool,
+) -> Result<Credentials, CliError> {
+    let Some(role) = &sso.role else {
+        return Err(CliError::config(format!(
+            "profile `{profile}` has no sso_account_id and sso_role_name"
+        ))
+        .with_hint(format!(
+            "run `sagecred sso configure --profile {profile}` to pick an account and role"
+        )));
+    };
+    let role_cache = role_cache(ctx);
+    if let Some(store) = &role_cache
+        && let Ok(Some(cached)) = store.get_session(profile)
+        && !cached.expires_within(SystemTime::now(), REFRESH_MARGIN)
+    {
+        tracing::debug!(%profile, "serving cached SSO role credentials");
+        return Ok(cached);
+    }
+    let cache = token_cache(ctx)?;
+    let hint = login_command(profile);
+    let creds = block_on(async {
+        let client = SsoClient::new(&sso.session.region).await;
+        let mut ui = LoginUi::new(ctx, &sso.session, no_browser);
+        let mut pacer = TokioPacer;
+        let mut observer = |e: LoginEvent<'_>| ui.event(e);
+        let mut options = LoginOptions {
+            pacer: &mut pacer,
+            observer: &mut observer,
+        };
+        let token = sagecred_sso::access_token(
+            &client,
+            &cache,
+            &sso.session,
+            allow_login.then_some(&mut options),
+        )
+        .await?;
+        let got = client
+            .role_credentials(
+                &token.access_token,
+                role.account_id.as_str(),
+                &role.role_name,
+            )
+            .await;
+        match got {
+            // The portal no longer takes a token the cache still calls valid (a sign-out
+            // elsewhere): sign in again when allowed.
+            Err(SsoError::Unauthorized) if allow_login => {
+                let token =
+                    sagecred_sso::login_and_cache(&client, &cache, &sso.session, &mut options)
+                        .await?;
+                client
+                    .role_credentials(
+                        &token.access_token,
+                        role.account_id.as_str(),
+                        &role.role_name,
+                    )
+                    .await
+            }
+            other => other,
+        }
+    })?
+    .map_err(|e| sso_error(e, &hint))?;
+    if let Some(store) = &role_cache
+        && let Err(e) = store.put_session(profile, &creds)
+    {
+        tracing::debug!(error = %e, "not caching SSO role credentials");
+    }
+    Ok(creds)
+}
+
+/// The keychain entry that caches role credentials, when a keychain can be reached
+/// without side effects. On Linux that needs a session bus: without one, libdbus would
+/// try to launch a bus of its own.
+fn role_cache(ctx: &Context) -> Option<KeychainStore> {
+    if cfg!(target_os = "linux") && !ctx.env.session_bus {
+        return None;
+    }
+    Some(KeychainStore::new(Backend::Keychain))
+}
+
+/// Shows a sign-in on stderr: the page and code, the browser, and the wait.
+struct LoginUi {
+    session: String,
+    start_url: String,
+    browser: Option<String>,
+    no_browser: bool,
+    live: bool,
+}
+
+impl LoginUi {
+    fn new(ctx: &Context, session: &SsoSession, no_browser: bool) -> Self {
+        Self {
+            session: session.display_name().to_owned(),
+            start_url: session.start_url.clone(),
+            browser: ctx.env.browser.clone(),
+            no_browser,
+            live: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn event(&mut self, event: LoginEvent<'_>) {
+        let mut err = std::io::stderr().lock();
+        let _ = match event {
+            LoginEvent::Prompt(device) => {
+                let page = device
+                    .verification_uri_complete
+                    .as_deref()
+                    .unwrap_or(&device.verification_uri);
+                let _ = writeln!(
+                    err,
+                    "Sign in to {} (SSO session `{}`):\n  page: {}\n  code: {}\n  The code expires in {} minutes.",
+                    self.start_url,
+                    self.session,
+                    device.verification_uri,
+                    device.user_code,
+                    device.expires_in.as_secs().div_ceil(60),
+                );
+                if self.no_browser {
+                    writeln!(err, "Open the page in a browser and confirm the code.")
+                } else {
+                    match open_browser(self.browser.as_deref(), page) {
+                        Ok(()) => writeln!(
+                            err,
+                            "Opened the page in your browser; check that it shows the same code."
+                        ),
+                        Err(e) => writeln!(
+                            err,
+                            "Could not open a browser ({e}); open the page yourself and confirm the code."
+                        ),
+                    }
+                }
+                .and_then(|()| {
+                    if self.live {
+                        write!(err, "Waiting for approval...")
+                    } else {
+                        writeln!(err, "Waiting for approval...")
+                    }
+                })
+            }
+            LoginEvent::Waiting { elapsed } if self.live => {
+                write!(err, "\rWaiting for approval... {}s ", elapsed.as_secs())
+            }
+            LoginEvent::SlowDown { interval } => {
+                let lead = if self.live { "\r" } else { "" };
+                writeln!(
+                    err,
+                    "{lead}The service asked for slower polling: every {}s now.",
+                    interval.as_secs()
+                )
+            }
+            LoginEvent::Approved if self.live => writeln!(err, "\rApproved.{:30}", ""),
+            LoginEvent::Approved => writeln!(err, "Approved."),
+            _ => Ok(()),
+        };
+        let _ = err.flush();
+    }
+}
+
+/// Opens `url` with `$BROWSER` or the platform's opener, without waiting for it. The URL
+/// holds only the user code, which is shown on screen anyway; no secret goes into argv.
+fn open_browser(browser: Option<&str>, url: &str) -> std::io::Result<()> {
+    use std::process::{Command, Stdio};
+    let mut cmd = match browser {
+        Some(b) => Command::new(b),
+        None if cfg!(target_os = "macos") => Command::new("open"),
+        None if cfg!(windows) => {
+            let mut c = Command::new("rundll32");
+            c.arg("url.dll,FileProtocolHandler");
+            c
+        }
+        None => Command::new("xdg-open"),
+    };
+    cmd.arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map(drop)
+}
+
+/// The session a `login` or `logout` is about: `--sso-session`, else the profile's.
+fn chosen_session(
+    ctx: &Context,
+    set: &ProfileSet,
+    sso_session: Option<&str>,
+) -> Result<SsoSession, CliError> {
+    if let Some(name) = sso_session {
+        let section = set.sso_session(name).ok_or_else(|| {
+            CliError::config(format!(
+                "the config file has no [sso-session {name}] section"
+            ))
+            .with_hint("create it with `sagecred sso configure --sso-session NAME --start-url URL --sso-region REGION`")
+        })?;
+        return SsoSession::from_section(name, |k| section.get(k))
+            .map_err(|e| CliError::config(e.to_string()));
+    }
+    let profile = &ctx.profile;
+    let section = set.profile(profile.as_str()).unwrap_or_default();
+    match sso_profile(set, profile, &section)? {
+        Some(p) => Ok(p.session),
+        None => Err(CliError::user(format!(
+            "profile `{profile}` does not sign in through IAM Identity Center"
+        ))
+        .with_hint(format!(
+            "pass --sso-session NAME, or set it up with `sagecred sso configure --profile {profile}`"
+        ))),
+    }
+}
+
+/// `sagecred login`: a new device sign-in for the session, cached for every tool.
+pub(super) fn run_login(ctx: &Context, args: &LoginArgs) -> Result<(), CliError> {
+    let set = ProfileSet::load_config_only(&ctx.files)?;
+    let session = chosen_session(ctx, &set, args.sso_session.as_deref())?;
+    let token = login(ctx, &session, args.no_browser)?;
+    report_login(ctx, &session, &token)
+}
+
+fn login(ctx: &Context, session: &SsoSession, no_browser: bool) -> Result<CachedToken, CliError> {
+    let cache = token_cache(ctx)?;
+    block_on(async {
+        let client = SsoClient::new(&session.region).await;
+        let mut ui = LoginUi::new(ctx, session, no_browser);
+        let mut pacer = TokioPacer;
+        let mut observer = |e: LoginEvent<'_>| ui.event(e);
+        let mut options = LoginOptions {
+            pacer: &mut pacer,
+            observer: &mut observer,
+        };
+        sagecred_sso::login_and_cache(&client, &cache, session, &mut options).await
+    })?
+    .map_err(|e| match e {
+        SsoError::DeviceCodeExpired => CliError::user(e.to_string())
+            .with_hint("run `sagecred login` again and confirm the code within its time limit"),
+        SsoError::AccessDenied => CliError::user(e.to_string()).with_hint(
+            "the request was denied in the browser, or your user may not sign in to this portal",
+        ),
+        other => sso_error(other, "sagecred login"),
+    })
+}
+
+fn report_login(ctx: &Context, session: &SsoSession, token: &CachedToken) -> Result<(), CliError> {
+    let expires = sagecred_sso::format_timestamp(token.expires_at);
+    if ctx.output == crate::cli::OutputFormat::Json {
+        return output::print_json(&serde_json::json!({
+            "sso_session": session.name,
+            "start_url": session.start_url,
+            "region": session.region,
+            "expires_at": expires,
+            "refreshable": token.refresh_token.is_some(),
+        }));
+    }
+    let refresh = if token.refresh_token.is_some() {
+        "; it renews itself until the sign-in's own limit"
+    } else {
+        ""
+    };
+    output::print(&format!(
+        "Signed in to {} (SSO session `{}`). The token is valid until {expires}{refresh}.\n",
+        session.start_url,
+        session.display_name()
+    ))
+}
+
+/// `sagecred logout`: ends the portal session and deletes the cached token and the
+/// cached role credentials of every profile that uses the session.
+pub(super) fn run_logout(ctx: &Context, args: &LogoutArgs) -> Result<(), CliError> {
+    let set = ProfileSet::load_config_only(&ctx.files)?;
+    let sessions = if args.all {
+        all_sessions(&set)
+    } else {
+        vec![chosen_session(ctx, &set, args.sso_session.as_deref())?]
+    };
+    let cache = token_cache(ctx)?;
+    let role_cache = role_cache(ctx);
+    let mut results = Vec::new();
+    for session in &sessions {
+        let token = cache.load(session).ok().flatten();
+        let mut ended = false;
+        if let Some(token) = &token
+            && !token.remaining(SystemTime::now()).is_zero()
+        {
+            ended = block_on(async {
+                let client = SsoClient::new(&session.region).await;
+                client.logout(&token.access_token).await
+            })?
+            .inspect_err(|e| tracing::debug!(error = %e, "portal sign-out failed"))
+            .is_ok();
+        }
+        let removed = cache
+            .remove(session)
+            .map_err(|e| sso_error(e, "sagecred logout"))?;
+        let mut cleared = Vec::new();
+        for name in set.profile_names() {
+            let Ok(profile) = name.parse::<ProfileName>() else {
+                continue;
+            };
+            let section = set.profile(&name).unwrap_or_default();
+            if let Ok(Some(p)) = sso_profile(&set, &profile, &section)
+                && p.session == *session
+                && let Some(store) = &role_cache
+                && store.delete_session(&profile).unwrap_or(false)
+            {
+                cleared.push(name);
+            }
+        }
+        results.push((session.display_name().to_owned(), removed, ended, cleared));
+    }
+    if ctx.output == crate::cli::OutputFormat::Json {
+        let list: Vec<_> = results
+            .iter()
+            .map(|(name, removed, ended, cleared)| {
+                serde_json::json!({
+                    "sso_session": name,
+                    "token_deleted": removed,
+                    "portal_session_ended": ended,
+                    "role_credentials_deleted": cleared,
+                })
+            })
+            .collect();
+        return output::print_json(&serde_json::Value::Array(list));
+    }
+    let mut text = String::new();
+    for (name, removed, ended, cleared) in &results {
+        let what = match (removed, ended) {
+            (true, true) => "token deleted, portal session ended",
+            (true, false) => "token deleted",
+            (false, _) => "no token was cached",
+        };
+        text.push_str(&format!("Signed out of SSO session `{name}`: {what}"));
+        if !cleared.is_empty() {
+            text.push_str(&format!(
+                "; cached role credentials deleted for {}",
+                cleared.join(", ")
+            ));
+        }
+        text.push_str(".\n");
+    }
+    if results.is_empty() {
+        text.push_str("No SSO sessions are configured.\n");
+    }
+    output::print(&text)
+}
+
+/// Every session the config file defines, plus legacy start URLs of profiles.
+fn all_sessions(set: &ProfileSet) -> Vec<SsoSession> {
+    let mut out: Vec<SsoSession> = Vec::new();
+    for name in set.profile_names() {
+        let Ok(profile) = name.parse::<ProfileName>() else {
+            continue;
+        };
+        let section = set.profile(&name).unwrap_or_default();
+        if let Ok(Some(p)) = sso_profile(set, &profile, &section)
+            && !out.contains(&p.session)
+        {
+            out.push(p.session);
+        }
+    }
+    for name in set.config().sso_session_names() {
+        if let Some(section) = set.sso_session(&name)
+            && let Ok(s) = SsoSession::from_section(&name, |k| section.get(k))
+            && !out.contains(&s)
+        {
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// The default name of a populated profile: `{role}-{account}`, as `aws configure sso`
+/// suggests.
+fn populated_name(role: &str, account: &str) -> Option<ProfileName> {
+    let name: String = format!("{role}-{account}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_-.".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    name.parse().ok()
+}
+
+/// `sagecred sso configure`: writes the `[sso-session]` section and one profile (or, with
+/// `--populate`, one profile per account and role).
+pub(super) fn run_configure(ctx: &Context, args: &SsoConfigureArgs) -> Result<(), CliError> {
+    let set = ProfileSet::load(&ctx.files)?;
+    let interactive = !args.yes && std::io::stdin().is_terminal();
+    let profile = &ctx.profile;
+    let current = set.profile(profile.as_str()).unwrap_or_default();
+
+    // The session: flags, else what the config already says, else prompts.
+    let session_name = match &args.sso_session {
+        Some(name) => name.clone(),
+        None => match current.get("sso_session") {
+            Some(name) => name.to_owned(),
+            None => value(
+                interactive,
+                "SSO session name",
+                Some("sagecred"),
+                "--sso-session",
+            )?,
+        },
+    };
+    if session_name.is_empty()
+        || session_name
+            .chars()
+            .any(|c| c.is_whitespace() || "[]#;".contains(c))
+    {
+        return Err(CliError::user(format!(
+            "`{session_name}` cannot be an sso-session name: use letters, digits and `-_.`"
+        )));
+    }
+    let existing = set.sso_session(&session_name).unwrap_or_default();
+    let start_url = match &args.start_url {
+        Some(u) => u.clone(),
+        None => match existing.get("sso_start_url") {
+            Some(u) => u.to_owned(),
+            None => value(interactive, "SSO start URL", None, "--start-url")?,
+        },
+    };
+    if !(start_url.starts_with("https://") || start_url.starts_with("http://")) {
+        return Err(
+            CliError::user(format!("the start URL `{start_url}` is not a URL")).with_hint(
+                "it looks like https://d-1234567890.awsapps.com/start (the AWS access portal URL)",
+            ),
+        );
+    }
+    let sso_region = match &args.sso_region {
+        Some(r) => r.to_string(),
+        None => match existing.get("sso_region") {
+            Some(r) => r.to_owned(),
+            None => value(interactive, "SSO region", Some("us-east-1"), "--sso-region")?,
+        },
+    };
+    sso_region
+        .parse::<sagecred_core::Region>()
+        .map_err(|e| CliError::user(format!("--sso-region: {e}")))?;
+    let scopes = match &args.scopes {
+        Some(s) => s.clone(),
+        None => existing
+            .get("sso_registration_scopes")
+            .unwrap_or(sagecred_sso::DEFAULT_SCOPE)
+            .to_owned(),
+    };
+    let key = SectionKey::SsoSession(session_name.clone());
+    sagecred_ini::edit(&ctx.files.config, FileKind::Config, |doc| {
+        doc.set(&key, "sso_start_url", &start_url);
+        doc.set(&key, "sso_region", &sso_region);
+        doc.set(&key, "sso_registration_scopes", &scopes);
+        Ok::<_, CliError>(())
+    })?;
+    let session = SsoSession::from_section(&session_name, |k| match k {
+        "sso_start_url" => Some(start_url.as_str()),
+        "sso_region" => Some(sso_region.as_str()),
+        "sso_registration_scopes" => Some(scopes.as_str()),
+        _ => None,
+    })
+    .map_err(|e| CliError::config(e.to_string()))?;
+
+    let region = match &args.region {
+        Some(r) => r.to_string(),
+        None => current
+            .get("region")
+            .map(str::to_owned)
+            .unwrap_or_else(|| sso_region.clone()),
+    };
+
+    // Which profiles to write: every assignment, or the one chosen.
+    let picks: Vec<(ProfileName, String, String)> = if args.populate {
+        let token = token(ctx, &session, args.no_browser)?;
+        let assignments = assignments(&session, &token)?;
+        assignments
+            .into_iter()
+            .filter_map(|(account, role)| {
+                populated_name(&role, &account).map(|name| (name, account, role))
+            })
+            .collect()
+    } else {
+        let (account, role) = match (&args.account_id, &args.role_name) {
+            (Some(a), Some(r)) => (a.clone(), r.clone()),
+            (a, r) => {
+                let token = token(ctx, &session, args.no_browser)?;
+                pick_assignment(&session, &token, a.as_deref(), r.as_deref(), interactive)?
+            }
+        };
+        vec![(profile.clone(), account, role)]
+    };
+
+    let mut written = Vec::new();
+    for (name, account, role) in &picks {
+        let sso_role = SsoRole::new(account, role).map_err(|e| CliError::user(e.to_string()))?;
+        let role_arn = match (&args.role, picks.len()) {
+            (Some(arn), 1) => arn.clone(),
+            _ => RoleArn::new(
+                sagecred_core::Partition::of_region(
+                    &region
+                        .parse()
+                        .map_err(|e| CliError::user(format!("--region: {e}")))?,
+                ),
+                sso_role.account_id.clone(),
+                DEFAULT_ROLE_NAME,
+            )
+            .map_err(|e| CliError::internal(e.to_string()))?
+            .to_string(),
+        };
+        role_arn
+            .parse::<RoleArn>()
+            .map_err(|e| CliError::user(format!("--role: {e}")))?;
+        let key = SectionKey::Profile(name.as_str().to_owned());
+        sagecred_ini::edit(&ctx.files.config, FileKind::Config, |doc| {
+            doc.set(&key, "sso_session", &session_name);
+            doc.set(&key, "sso_account_id", account);
+            doc.set(&key, "sso_role_name", role);
+            doc.set(&key, "region", &region);
+            doc.set(&key, "sagemaker_role_arn", &role_arn);
+            Ok::<_, CliError>(())
+        })?;
+        // Role credentials cached for the profile's old account or role are stale now.
+        if let Some(store) = role_cache(ctx) {
+            let _ = store.delete_session(name);
+        }
+        written.push((name.clone(), account.clone(), role.clone(), role_arn));
+    }
+
+    if ctx.output == crate::cli::OutputFormat::Json {
+        let profiles: Vec<_> = written
+            .iter()
+            .map(|(name, account, role, arn)| {
+                serde_json::json!({
+                    "profile": name.as_str(),
+                    "sso_account_id": account,
+                    "sso_role_name": role,
+                    "region": region,
+                    "sagemaker_role_arn": arn,
+                })
+            })
+            .collect();
+        return output::print_json(&serde_json::json!({
+            "sso_session": session_name,
+            "sso_start_url": start_url,
+            "sso_region": sso_region,
+            "profiles": profiles,
+        }));
+    }
+    let rows: Vec<Vec<String>> = written
+        .iter()
+        .map(|(name, account, role, _)| vec![name.to_string(), account.clone(), role.clone()])
+        .collect();
+    let mut text = format!(
+        "Wrote [sso-session {session_name}] and {} profile(s) to {}:\n",
+        written.len(),
+        ctx.files.config.display()
+    );
+    text.push_str(&output::table(&["PROFILE", "ACCOUNT", "ROLE"], &rows));
+    let first = &written.first().map(|w| w.0.to_string()).unwrap_or_default();
+    text.push_str(&format!(
+        "\nNext: `sagecred login --profile {first}` (once a day or so), then\n  eval \"$(sagecred env --profile {first})\"\n"
+    ));
+    output::print(&text)
+}
+
+/// A token for configuring: the cached one, refreshed if due, else a new sign-in.
+fn token(ctx: &Context, session: &SsoSession, no_browser: bool) -> Result<CachedToken, CliError> {
+    let cache = token_cache(ctx)?;
+    if let Ok(Some(t)) = cache.load(session)
+        && t.remaining(SystemTime::now()) > Duration::from_secs(60)
+    {
+        return Ok(t);
+    }
+    block_on(async {
+        let client = SsoClient::new(&session.region).await;
+        let mut ui = LoginUi::new(ctx, session, no_browser);
+        let mut pacer = TokioPacer;
+        let mut observer = |e: LoginEvent<'_>| ui.event(e);
+        let mut options = LoginOptions {
+            pacer: &mut pacer,
+            observer: &mut observer,
+        };
+        sagecred_sso::access_token(&client, &cache, session, Some(&mut options)).await
+    })?
+    .map_err(|e| sso_error(e, "sagecred login"))
+}
+
+/// Every (account id, role name) the token can reach, sorted.
+fn assignments(
+    session: &SsoSession,
+    token: &CachedToken,
+) -> Result<Vec<(String, String)>, CliError> {
+    let mut out = block_on(async {
+        let client = SsoClient::new(&session.region).await;
+        let mut out = Vec::new();
+        for account in client.accounts(&token.access_token).await? {
+            for role in client
+                .account_roles(&token.access_token, &account.account_id)
+                .await?
+            {
+                out.push((account.account_id.clone(), role));
+            }
+        }
+        Ok::<_, SsoError>(out)
+    })?
+    .map_err(|e| sso_error(e, "sagecred login"))?;
+    out.sort();
+    Ok(out)
+}
+
+/// Picks the account and role: the flags, the only choice, or a numbered menu.
+fn pick_assignment(
+    session: &SsoSession,
+    token: &CachedToken,
+    account: Option<&str>,
+    role: Option<&str>,
+    interactive: bool,
+) -> Result<(String, String), CliError> {
+    let all = assignments(session, token)?;
+    let matching: Vec<&(String, String)> = all
+        .iter()
+        .filter(|(a, r)| account.is_none_or(|x| x == a) && role.is_none_or(|x| x == r))
+        .collect();
+    match matching.as_slice() {
+        [] => Err(CliError::user(
+            "no account and role you can reach matches --account-id/--role-name",
+        )
+        .with_hint("list them with `sagecred sso configure --populate --output json`")),
+        [one] => Ok((*one).clone()),
+        many if interactive => {
+            let mut menu = String::from("Accounts and roles you can use:\n");
+            for (i, (a, r)) in many.iter().enumerate() {
+                menu.push_str(&format!("  {:>2}. {a}  {r}\n", i + 1));
+            }
+            eprint!("{menu}");
+            let answer = output::ask("Number: ")?;
+            let index: usize = answer
+                .parse()
+                .ok()
+                .filter(|n| (1..=many.len()).contains(n))
+                .ok_or_else(|| CliError::user(format!("`{answer}` is not one of the numbers")))?;
+            Ok(many[index - 1].clone())
+        }
+        _ => Err(CliError::user(format!(
+            "{} accounts/roles match; name one with --account-id and --role-name",
+            matching.len()
+        ))
+        .with_hint("or write a profile for each with --populate")),
+    }
+}
+
+/// A setting from its prompt, or an error naming the flag when prompting is not possible.
+fn value(
+    interactive: bool,
+    prompt: &str,
+    default: Option<&str>,
+    flag: &str,
+) -> Result<String, CliError> {
+    if !interactive {
+        return match default {
+            Some(d) => Ok(d.to_owned()),
+            None => Err(CliError::user(format!(
+                "{flag} is required without a terminal"
+            ))),
+        };
+    }
+    let shown = match default {
+        Some(d) => format!("{prompt} [{d}]: "),
+        None => format!("{prompt}: "),
+    };
+    let answer = output::ask(&shown)?;
+    match (answer.is_empty(), default) {
+        (true, Some(d)) => Ok(d.to_owned()),
+        (true, None) => Err(CliError::user(format!("{prompt} is required"))),
+        (false, _) => Ok(answer),
+    }
+}
