@@ -241,10 +241,22 @@ fn file_checks(ctx: &Context) -> Vec<Check> {
     use std::os::unix::fs::PermissionsExt;
     let mut problems = Vec::new();
     let mut worst = Status::Pass;
-    for (path, status) in [
-        (&ctx.files.credentials, Status::Fail),
-        (&ctx.files.config, Status::Warn),
-    ] {
+    let mut files = vec![
+        (ctx.files.credentials.clone(), Status::Fail),
+        (ctx.files.config.clone(), Status::Warn),
+    ];
+    // SSO tokens can mint role credentials: the cache must be private too.
+    if let Some(home) = &ctx.env.home
+        && let Ok(entries) = std::fs::read_dir(home.join(".aws/sso/cache"))
+    {
+        for entry in entries.flatten() {
+            if entry.path().extension().is_some_and(|e| e == "json") {
+                files.push((entry.path(), Status::Fail));
+            }
+        }
+    }
+    for (path, status) in &files {
+        let status = *status;
         let Ok(meta) = std::fs::metadata(path) else {
             continue;
         };

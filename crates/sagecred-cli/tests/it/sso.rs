@@ -497,3 +497,28 @@ fn sagecred_uses_the_token_boto3_refreshed_and_writes_the_same_bytes_botocore_wo
     };
     assert_eq!(ours, theirs);
 }
+
+#[test]
+fn doctor_fails_a_token_cache_others_can_read() {
+    let t = Sso::new();
+    t.seed(3600, true);
+    let file = t.cache_file();
+    std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let out = t.run(&["doctor", "--profile", &t.profile, "--output", "json"]);
+    let v: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
+    let check = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "file-permissions")
+        .unwrap()
+        .clone();
+    assert_eq!(check["status"], "fail", "{check}");
+    let name = file.file_name().unwrap().to_str().unwrap();
+    assert!(check["reason"].as_str().unwrap().contains(name), "{check}");
+    assert!(
+        check["fix"].as_str().unwrap().starts_with("chmod 600"),
+        "{check}"
+    );
+}
