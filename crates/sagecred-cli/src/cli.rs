@@ -219,10 +219,13 @@ pub enum Command {
     Logout(LogoutArgs),
 
     /// Set up IAM Identity Center (SSO) profiles
-    #[command(subcommand, after_help = "Examples:\n  \
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  \
         sagecred sso configure --profile ml-dev\n  \
         sagecred sso configure --sso-session my-team --populate\n\n\
-        See `sagecred sso configure --help`, and docs/sso.md for a team's set-up.")]
+        See `sagecred sso configure --help`, and docs/sso.md for a team's set-up."
+    )]
     Sso(SsoCommand),
 
     /// Print a shell completion script
