@@ -138,7 +138,8 @@ fn configure_writes_the_session_and_profile_the_way_aws_configure_sso_does() {
 #[test]
 fn login_then_credential_process_env_and_exec_serve_role_credentials() {
     let t = Sso::new();
-    let out = t.run(&["login", "--profile", &t.profile, "--no-browser"]);
+    // --debug, so that the checks below also prove the logs carry no token.
+    let out = t.run(&["login", "--profile", &t.profile, "--no-browser", "--debug"]);
     assert_success(&out);
     let err = stderr(&out);
     assert!(
@@ -157,8 +158,14 @@ fn login_then_credential_process_env_and_exec_serve_role_credentials() {
     assert!(cached["refreshToken"].is_string());
     assert_no_secret(&out, cached["accessToken"].as_str().unwrap());
     assert_no_secret(&out, cached["refreshToken"].as_str().unwrap());
+    assert_no_secret(&out, cached["clientSecret"].as_str().unwrap());
 
-    let creds = process_json(&t.credential_process(&[]).output().unwrap());
+    let out = t.credential_process(&["--debug"]).output().unwrap();
+    let creds = process_json(&out);
+    assert!(
+        !stderr(&out).contains(creds["SecretAccessKey"].as_str().unwrap()),
+        "the role's secret leaked into the debug log"
+    );
     assert_eq!(creds["Version"], 1);
     let key = creds["AccessKeyId"].as_str().unwrap();
     assert!(key.starts_with("ASIA"), "{key}");
