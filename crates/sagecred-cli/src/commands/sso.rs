@@ -101,6 +101,23 @@ pub(crate) fn role_credentials(
     allow_login: bool,
     no_browser: bool,
 ) -> Result<Credentials, CliError> {
+    block_on(role_credentials_async(
+        ctx,
+        profile,
+        sso,
+        allow_login,
+        no_browser,
+    ))?
+}
+
+/// [`role_credentials`], for callers already inside the async runtime.
+pub(crate) async fn role_credentials_async(
+    ctx: &Context,
+    profile: &ProfileName,
+    sso: &SsoProfile,
+    allow_login: bool,
+    no_browser: bool,
+) -> Result<Credentials, CliError> {
     let Some(role) = &sso.role else {
         return Err(CliError::config(format!(
             "profile `{profile}` has no sso_account_id and sso_role_name"
@@ -119,15 +136,15 @@ pub(crate) fn role_credentials(
     }
     let cache = token_cache(ctx)?;
     let hint = login_command(profile);
-    let creds = block_on(async {
-        let client = SsoClient::new(&sso.session.region).await;
-        let mut ui = LoginUi::new(ctx, &sso.session, no_browser);
-        let mut pacer = TokioPacer;
-        let mut observer = |e: LoginEvent<'_>| ui.event(e);
-        let mut options = LoginOptions {
-            pacer: &mut pacer,
-            observer: &mut observer,
-        };
+    let client = SsoClient::new(&sso.session.region).await;
+    let mut ui = LoginUi::new(ctx, &sso.session, no_browser);
+    let mut pacer = TokioPacer;
+    let mut observer = |e: LoginEvent<'_>| ui.event(e);
+    let mut options = LoginOptions {
+        pacer: &mut pacer,
+        observer: &mut observer,
+    };
+    let fetched = async {
         let token = sagecred_sso::access_token(
             &client,
             &cache,
@@ -159,8 +176,8 @@ pub(crate) fn role_credentials(
             }
             other => other,
         }
-    })?
-    .map_err(|e| sso_error(e, &hint))?;
+    };
+    let creds = fetched.await.map_err(|e| sso_error(e, &hint))?;
     if let Some(store) = &role_cache
         && let Err(e) = store.put_session(profile, &creds)
     {

@@ -74,13 +74,29 @@ pub(crate) async fn caller_identity(
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(aws_config::Region::new(region.to_owned()));
     if use_profile {
-        loader = loader
-            .profile_name(ctx.profile.as_str())
-            .credentials_provider(
+        loader = loader.profile_name(ctx.profile.as_str());
+        // SSO profiles through sagecred's own client, so that a dead token ends with
+        // "run `sagecred login`" rather than the SDK's provider chain.
+        let set = sagecred_ini::ProfileSet::load_config_only(&ctx.files)?;
+        let section = set.profile(ctx.profile.as_str()).unwrap_or_default();
+        loader = match super::sso::sso_profile(&set, &ctx.profile, &section)? {
+            Some(sso) => {
+                let c = super::sso::role_credentials_async(ctx, &ctx.profile, &sso, false, false)
+                    .await?;
+                loader.credentials_provider(aws_credential_types::Credentials::new(
+                    c.access_key_id().as_str(),
+                    c.secret_access_key().expose(),
+                    c.session_token().map(|t| t.expose().to_owned()),
+                    c.expiration(),
+                    "sagecred-sso",
+                ))
+            }
+            None => loader.credentials_provider(
                 aws_config::profile::ProfileFileCredentialsProvider::builder()
                     .profile_name(ctx.profile.as_str())
                     .build(),
-            );
+            ),
+        };
     }
     let config = loader.load().await;
     let client = aws_sdk_sts::Client::new(&config);

@@ -204,6 +204,18 @@ fn login_then_credential_process_env_and_exec_serve_role_credentials() {
         text.starts_with("ASIA") && text.trim_end().ends_with("eu-west-1"),
         "{text}"
     );
+    let who = t.run(&["whoami", "--profile", &t.profile, "--output", "json"]);
+    assert_success(&who);
+    let who: Value = serde_json::from_slice(&who.stdout).unwrap();
+    assert_eq!(who["Account"], ACCOUNT);
+    assert!(
+        who["Arn"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("assumed-role/AWSReservedSSO_{ROLE}_")),
+        "{who}"
+    );
+
     // The token was never refreshed or replaced: one sign-in served everything.
     assert_eq!(
         t.emulator.stats()["create_token"].as_array().unwrap().len(),
@@ -436,6 +448,13 @@ fn logout_ends_the_session_and_deletes_the_token() {
     let out = t.credential_process(&[]).output().unwrap();
     assert_eq!(out.status.code(), Some(5));
     assert!(stderr(&out).contains("no cached token"), "{}", stderr(&out));
+    let out = t.run(&["whoami", "--profile", &t.profile]);
+    assert_eq!(out.status.code(), Some(5));
+    assert!(
+        stderr(&out).contains(&format!("run `sagecred login --profile {}`", t.profile)),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
