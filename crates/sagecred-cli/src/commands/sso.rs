@@ -334,6 +334,24 @@ pub(super) fn run_login(ctx: &Context, args: &LoginArgs) -> Result<(), CliError>
 }
 
 fn login(ctx: &Context, session: &SsoSession, no_browser: bool) -> Result<CachedToken, CliError> {
+    sign_in(ctx, session, no_browser, true)?.map_err(|e| match e {
+        SsoError::DeviceCodeExpired => CliError::user(e.to_string())
+            .with_hint("run `sagecred login` again and confirm the code within its time limit"),
+        SsoError::AccessDenied => CliError::user(e.to_string()).with_hint(
+            "the request was denied in the browser, or your user may not sign in to this portal",
+        ),
+        other => sso_error(other, "sagecred login"),
+    })
+}
+
+/// A token from a new sign-in (`fresh`), or from the cache (refreshed, or signed in anew,
+/// when due), with the sign-in shown on stderr.
+fn sign_in(
+    ctx: &Context,
+    session: &SsoSession,
+    no_browser: bool,
+    fresh: bool,
+) -> Result<Result<CachedToken, SsoError>, CliError> {
     let cache = token_cache(ctx)?;
     block_on(async {
         let client = SsoClient::new(&session.region).await;
@@ -344,15 +362,11 @@ fn login(ctx: &Context, session: &SsoSession, no_browser: bool) -> Result<Cached
             pacer: &mut pacer,
             observer: &mut observer,
         };
-        sagecred_sso::login_and_cache(&client, &cache, session, &mut options).await
-    })?
-    .map_err(|e| match e {
-        SsoError::DeviceCodeExpired => CliError::user(e.to_string())
-            .with_hint("run `sagecred login` again and confirm the code within its time limit"),
-        SsoError::AccessDenied => CliError::user(e.to_string()).with_hint(
-            "the request was denied in the browser, or your user may not sign in to this portal",
-        ),
-        other => sso_error(other, "sagecred login"),
+        if fresh {
+            sagecred_sso::login_and_cache(&client, &cache, session, &mut options).await
+        } else {
+            sagecred_sso::access_token(&client, &cache, session, Some(&mut options)).await
+        }
     })
 }
 
@@ -687,18 +701,7 @@ fn token(ctx: &Context, session: &SsoSession, no_browser: bool) -> Result<Cached
     {
         return Ok(t);
     }
-    block_on(async {
-        let client = SsoClient::new(&session.region).await;
-        let mut ui = LoginUi::new(ctx, session, no_browser);
-        let mut pacer = TokioPacer;
-        let mut observer = |e: LoginEvent<'_>| ui.event(e);
-        let mut options = LoginOptions {
-            pacer: &mut pacer,
-            observer: &mut observer,
-        };
-        sagecred_sso::access_token(&client, &cache, session, Some(&mut options)).await
-    })?
-    .map_err(|e| sso_error(e, "sagecred login"))
+    sign_in(ctx, session, no_browser, false)?.map_err(|e| sso_error(e, "sagecred login"))
 }
 
 /// Every (account id, role name) the token can reach, sorted.
