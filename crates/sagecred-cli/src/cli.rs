@@ -191,10 +191,13 @@ pub enum Command {
     /// The whole guide in one go: plan, confirm, apply, store the key, verify
     #[command(after_help = "Examples:\n  \
         sagecred setup --profile admin\n  \
-        sagecred setup --profile admin --yes --bucket my-training-data\n\n\
+        sagecred setup --profile admin --yes --bucket my-training-data --create-bucket\n\n\
         It asks for each name with the guide's default, shows the plan, applies it after you\n\
-        confirm, stores the new key in the keychain, verifies it with STS, and prints the line\n\
-        to add to your shell profile.")]
+        confirm, stores the new key in the keychain, verifies it with STS, runs the guide's\n\
+        access tests with the new key (list the bucket, list SageMaker training jobs), and prints\n\
+        the line to add to your shell profile. A missing bucket is created when you agree, or\n\
+        with --create-bucket: in the profile's region, public access blocked, encrypted (SSE-S3).\n\
+        The exit code is 3 when an access test fails.")]
     Setup(SetupArgs),
 
     /// Print a shell completion script
@@ -455,6 +458,10 @@ pub struct SetupArgs {
     /// Take every default and apply without asking
     #[arg(long, short = 'y')]
     pub yes: bool,
+
+    /// Create the bucket when it does not exist (private, encrypted), without asking
+    #[arg(long)]
+    pub create_bucket: bool,
 
     /// The names and choices, as for `provision`
     #[command(flatten)]
