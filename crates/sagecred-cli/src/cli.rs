@@ -76,6 +76,8 @@ pub enum Command {
         sagecred doctor --profile dev --output json\n  \
         sagecred doctor --profile dev --role-name MyTrainingRole --bucket my-training-data\n\n\
         Each check prints pass, warn or fail with its reason and the command that fixes it.\n\
+        The guide's Part 3 tests run live and read-only: s3-bucket lists at most one object of\n\
+        the bucket, sagemaker lists at most 5 training jobs in the profile's region.\n\
         The exit code is 3 when any check fails, 0 when all pass or only warn.")]
     Doctor(DoctorArgs),
 
