@@ -661,6 +661,32 @@ mod tests {
     }
 
     #[test]
+    fn sagemaker_endpoints_follow_the_configuration() {
+        let regional = SdkConfig::builder()
+            .region(aws_config::Region::new("eu-west-1"))
+            .build();
+        assert_eq!(
+            sagemaker_endpoint(&regional).as_deref(),
+            Some("https://api.sagemaker.eu-west-1.amazonaws.com")
+        );
+        let china = SdkConfig::builder()
+            .region(aws_config::Region::new("cn-north-1"))
+            .build();
+        assert_eq!(
+            sagemaker_endpoint(&china).as_deref(),
+            Some("https://api.sagemaker.cn-north-1.amazonaws.com.cn")
+        );
+        let custom = SdkConfig::builder()
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url("http://127.0.0.1:5000")
+            .build();
+        assert_eq!(
+            sagemaker_endpoint(&custom).as_deref(),
+            Some("http://127.0.0.1:5000")
+        );
+    }
+
+    #[test]
     fn sagemaker_errors_are_read_from_json_and_xml() {
         let response = |status: u16, body: &str| {
             HttpResponse::new(status.try_into().unwrap(), SdkBody::from(body.to_owned()))

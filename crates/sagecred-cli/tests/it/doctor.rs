@@ -246,6 +246,28 @@ fn a_missing_bucket_fails_with_the_commands_that_create_it() {
 }
 
 #[test]
+fn an_unreachable_sagemaker_endpoint_is_a_network_error_of_its_own() {
+    let s = provisioned("doc-smnet");
+    // Only SageMaker's endpoint points nowhere (port 9 on loopback refuses connections):
+    // the per-service variable is honoured as the SDKs honour it, and S3 still answers.
+    let (out, v) = s.doctor(&[
+        ("AWS_ENDPOINT_URL_SAGEMAKER", "http://127.0.0.1:9"),
+        ("AWS_MAX_ATTEMPTS", "1"),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(v["failed"], 1, "{v:#}");
+    assert_eq!(check(&v, "s3-bucket")["status"], "pass", "{v:#}");
+    let c = check(&v, "sagemaker");
+    assert_eq!(c["status"], "fail", "{v:#}");
+    assert!(
+        c["reason"].as_str().unwrap().starts_with(
+            "network or endpoint error: sagemaker at http://127.0.0.1:9 could not be reached"
+        ),
+        "{c:#}"
+    );
+}
+
+#[test]
 fn a_bucket_in_another_region_is_a_wrong_region_failure() {
     let s = provisioned_without_bucket("doc-region");
     s.aws(&[
