@@ -8,9 +8,10 @@ use sagecred_core::{AccessKeyId, ProfileName};
 use sagecred_ini::{FileKind, ProfileSet, SectionKey};
 use sagecred_keychain::KeychainStore;
 use sagecred_provision::{
-    BucketAccess, DesiredState, Plan, ProgressEvent, ProvisionOptions, VerifyRetry, apply,
-    caller_identity, check_bucket, create_bucket, discover, emit_cloudformation, emit_terraform,
-    list_training_jobs, s3_client, teardown_apply, teardown_plan, verify_key,
+    BucketAccess, DesiredState, Plan, ProgressEvent, ProvisionOptions, SageMakerAccess,
+    VerifyRetry, apply, caller_identity, check_bucket, create_bucket, discover,
+    emit_cloudformation, emit_terraform, list_training_jobs, s3_client, teardown_apply,
+    teardown_plan, verify_key,
 };
 use serde_json::json;
 
@@ -358,7 +359,7 @@ pub(super) fn run_setup(ctx: &Context, args: &SetupArgs) -> Result<(), CliError>
         ..ctx.clone()
     };
     apply_plan(&quiet, &p, &prepared, &plan)?;
-    let checks = setup_access_checks(ctx, args, &p, &prepared)?;
+    let checks = setup_access_checks(ctx, args, &p, &prepared, !plan.is_noop())?;
     let failed = checks
         .iter()
         .filter(|c| c.status == doctor::Status::Fail)
@@ -391,6 +392,38 @@ pub(super) fn run_setup(ctx: &Context, args: &SetupArgs) -> Result<(), CliError>
     Ok(())
 }
 
+/// How often setup asks S3 and SageMaker when they refuse right after an IAM change.
+const PROPAGATION_ATTEMPTS: u32 = 6;
+/// The pause between those attempts: about 25 seconds in all.
+const PROPAGATION_PAUSE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Codes with which AWS refuses a key or a grant it has not yet seen everywhere.
+const NOT_YET_CODES: &[&str] = &[
+    "InvalidAccessKeyId",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+];
+
+fn bucket_refused(outcome: &BucketAccess) -> bool {
+    match outcome {
+        BucketAccess::AccessDenied { .. } => true,
+        BucketAccess::Failed { status, code, .. } => {
+            *status == Some(403) || code.as_deref().is_some_and(|c| NOT_YET_CODES.contains(&c))
+        }
+        _ => false,
+    }
+}
+
+fn sagemaker_refused(outcome: &SageMakerAccess) -> bool {
+    match outcome {
+        SageMakerAccess::AccessDenied { .. } => true,
+        SageMakerAccess::Failed { status, code, .. } => {
+            *status == Some(403) || code.as_deref().is_some_and(|c| NOT_YET_CODES.contains(&c))
+        }
+        _ => false,
+    }
+}
+
 /// The SDK config of `profile` as the SDKs resolve it, in `region`.
 async fn profile_config(profile: &str, region: &str) -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
@@ -408,11 +441,15 @@ async fn profile_config(profile: &str, region: &str) -> aws_config::SdkConfig {
 /// The guide's Part 3 tests at the end of setup, with the new key's profile (the admin's
 /// with --no-user). A missing bucket is created with the admin's credentials when the user
 /// agrees or passed --create-bucket, then checked again.
+///
+/// `changed` says that this run changed IAM: AWS takes a few seconds to carry a new key or
+/// policy to S3 and SageMaker, so refusals are then asked again for a bounded time.
 fn setup_access_checks(
     ctx: &Context,
     args: &SetupArgs,
     p: &ProvisionArgs,
     prepared: &Prepared,
+    changed: bool,
 ) -> Result<Vec<doctor::Check>, CliError> {
     let region = prepared.region.as_str();
     let bucket = p.bucket.as_str();
@@ -451,7 +488,20 @@ fn setup_access_checks(
             outcome = block_on(check_bucket(&s3, bucket, region))?;
         }
     }
-    let sagemaker = block_on(list_training_jobs(&config))?;
+    let mut sagemaker = block_on(list_training_jobs(&config))?;
+    let mut attempt = 1;
+    while changed
+        && attempt < PROPAGATION_ATTEMPTS
+        && (bucket_refused(&outcome) || sagemaker_refused(&sagemaker))
+    {
+        attempt += 1;
+        eprintln!(
+            "      refused; iam changes take a few seconds to reach s3 and sagemaker, trying again (attempt {attempt} of {PROPAGATION_ATTEMPTS})..."
+        );
+        std::thread::sleep(PROPAGATION_PAUSE);
+        outcome = block_on(check_bucket(&s3, bucket, region))?;
+        sagemaker = block_on(list_training_jobs(&config))?;
+    }
     let target = doctor::AccessTarget {
         bucket,
         region,
