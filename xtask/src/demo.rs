@@ -65,8 +65,8 @@ pub(crate) fn demo() -> Result {
         .map_err(|e| e.to_string())?;
     child.wait().map_err(|e| e.to_string())?;
     step(
-        "the guide's Parts 1 and 2",
-        &["setup", "--profile", "admin", "--yes"],
+        "the guide's Parts 1 to 3, with the bucket",
+        &["setup", "--profile", "admin", "--yes", "--create-bucket"],
     )?;
     step(
         "again: nothing to change",

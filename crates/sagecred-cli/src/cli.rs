@@ -76,6 +76,8 @@ pub enum Command {
         sagecred doctor --profile dev --output json\n  \
         sagecred doctor --profile dev --role-name MyTrainingRole --bucket my-training-data\n\n\
         Each check prints pass, warn or fail with its reason and the command that fixes it.\n\
+        The guide's Part 3 tests run live and read-only: s3-bucket lists at most one object of\n\
+        the bucket, sagemaker lists at most 5 training jobs in the profile's region.\n\
         The exit code is 3 when any check fails, 0 when all pass or only warn.")]
     Doctor(DoctorArgs),
 
@@ -194,10 +196,13 @@ pub enum Command {
     /// The whole guide in one go: plan, confirm, apply, store the key, verify
     #[command(after_help = "Examples:\n  \
         sagecred setup --profile admin\n  \
-        sagecred setup --profile admin --yes --bucket my-training-data\n\n\
+        sagecred setup --profile admin --yes --bucket my-training-data --create-bucket\n\n\
         It asks for each name with the guide's default, shows the plan, applies it after you\n\
-        confirm, stores the new key in the keychain, verifies it with STS, and prints the line\n\
-        to add to your shell profile.")]
+        confirm, stores the new key in the keychain, verifies it with STS, runs the guide's\n\
+        access tests with the new key (list the bucket, list SageMaker training jobs), and prints\n\
+        the line to add to your shell profile. A missing bucket is created when you agree, or\n\
+        with --create-bucket: in the profile's region, public access blocked, encrypted (SSE-S3).\n\
+        The exit code is 3 when an access test fails.")]
     Setup(SetupArgs),
 
     /// Sign in to IAM Identity Center (SSO) with the device flow; the token is shared with the AWS CLI
@@ -575,6 +580,10 @@ pub struct SetupArgs {
     /// Take every default and apply without asking
     #[arg(long, short = 'y')]
     pub yes: bool,
+
+    /// Create the bucket when it does not exist (private, encrypted), without asking
+    #[arg(long)]
+    pub create_bucket: bool,
 
     /// The names and choices, as for `provision`
     #[command(flatten)]

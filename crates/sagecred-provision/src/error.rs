@@ -166,7 +166,7 @@ where
 
 /// The text of the first `<name>` element in `body`, without an XML parser: error bodies
 /// are small and flat.
-fn xml_element(body: &str, name: &str) -> Option<String> {
+pub(crate) fn xml_element(body: &str, name: &str) -> Option<String> {
     let open = format!("<{name}>");
     let start = body.find(&open)? + open.len();
     let end = body[start..].find(&format!("</{name}>"))? + start;

@@ -18,10 +18,16 @@
 //! `managed-by=sagecred` only; [`emit_cloudformation`] and [`emit_terraform`] render the
 //! desired state as code. [`ApiCallCounter`] counts the calls made through a client.
 //!
+//! The guide's Part 3 access tests are live, read-only calls: [`check_bucket`] lists the
+//! training-data bucket and [`list_training_jobs`] asks SageMaker, each returning a typed
+//! outcome ([`BucketAccess`], [`SageMakerAccess`]); [`create_bucket`] makes a missing bucket
+//! private and encrypted.
+//!
 //! The crate does no terminal I/O: progress goes to a [`Progress`] callback. Clients are built
 //! by the caller, so endpoints, regions and credentials come from its SDK configuration.
 #![warn(missing_docs)]
 
+mod access;
 mod apply;
 mod counter;
 mod desired;
@@ -34,6 +40,10 @@ mod rotate;
 mod teardown;
 mod verify;
 
+pub use access::{
+    BucketAccess, SageMakerAccess, TRAINING_JOBS_MAX_RESULTS, check_bucket, create_bucket,
+    list_training_jobs, s3_client, sagemaker_endpoint,
+};
 pub use apply::{ApplyOutcome, Progress, ProgressEvent, apply};
 pub use counter::ApiCallCounter;
 pub use desired::{

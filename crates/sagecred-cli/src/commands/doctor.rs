@@ -16,7 +16,10 @@ use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum, PolicyEvaluationDecis
 use sagecred_core::{DEFAULT_BUCKET, DEFAULT_ROLE_NAME, RoleArn};
 use sagecred_ini::{ProfileSet, Section};
 use sagecred_keychain::KeychainStore;
-use sagecred_provision::{ECR_FULL_ACCESS, IAM_READ_ONLY_ACCESS, SAGEMAKER_FULL_ACCESS};
+use sagecred_provision::{
+    BucketAccess, ECR_FULL_ACCESS, IAM_READ_ONLY_ACCESS, SAGEMAKER_FULL_ACCESS, SageMakerAccess,
+    TRAINING_JOBS_MAX_RESULTS,
+};
 use serde_json::json;
 
 use super::{block_on, keys};
@@ -34,14 +37,14 @@ const TRUST_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Al
 
 /// The outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Status {
+pub(super) enum Status {
     Pass,
     Warn,
     Fail,
 }
 
 impl Status {
-    fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             Self::Pass => "pass",
             Self::Warn => "warn",
@@ -52,11 +55,11 @@ impl Status {
 
 /// One line of the report. Reasons and fixes name values, never a secret.
 #[derive(Debug)]
-struct Check {
-    name: &'static str,
-    status: Status,
-    reason: String,
-    fix: Option<String>,
+pub(super) struct Check {
+    pub(super) name: &'static str,
+    pub(super) status: Status,
+    pub(super) reason: String,
+    pub(super) fix: Option<String>,
 }
 
 impl Check {
@@ -144,6 +147,8 @@ fn order(name: &str) -> usize {
         "role-policies",
         "sagemaker-role-env",
         "permissions",
+        "s3-bucket",
+        "sagemaker",
         "key-age",
         "mfa",
         "plaintext-keys",
@@ -158,28 +163,12 @@ fn report(ctx: &Context, checks: &[Check]) -> Result<(), CliError> {
     match ctx.output {
         OutputFormat::Json => output::print_json(&json!({
             "profile": ctx.profile.as_str(),
-            "checks": checks.iter().map(|c| json!({
-                "name": c.name,
-                "status": c.status.as_str(),
-                "reason": c.reason,
-                "fix": c.fix,
-            })).collect::<Vec<_>>(),
+            "checks": checks_json(checks),
             "failed": failed,
         }))?,
         OutputFormat::Text => {
-            let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
             let mut text = format!("profile {}\n", ctx.profile);
-            for c in checks {
-                text.push_str(&format!(
-                    "{}  {:width$}  {}\n",
-                    c.status.as_str(),
-                    c.name,
-                    c.reason
-                ));
-                if let Some(fix) = c.fix.as_ref().filter(|_| c.status != Status::Pass) {
-                    text.push_str(&format!("      {:width$}  fix: {fix}\n", ""));
-                }
-            }
+            text.push_str(&render_checks(checks));
             text.push_str(&format!(
                 "{} passed, {} warned, {failed} failed\n",
                 count(Status::Pass),
@@ -197,6 +186,39 @@ fn report(ctx: &Context, checks: &[Check]) -> Result<(), CliError> {
         .with_hint("run the fix shown for each failed check, then `sagecred doctor` again"));
     }
     Ok(())
+}
+
+/// The checks as JSON objects: name, status, reason and fix.
+pub(super) fn checks_json(checks: &[Check]) -> Vec<serde_json::Value> {
+    checks
+        .iter()
+        .map(|c| {
+            json!({
+                "name": c.name,
+                "status": c.status.as_str(),
+                "reason": c.reason,
+                "fix": c.fix,
+            })
+        })
+        .collect()
+}
+
+/// The checks as text, one line each, with the fix under each problem.
+pub(super) fn render_checks(checks: &[Check]) -> String {
+    let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    let mut text = String::new();
+    for c in checks {
+        text.push_str(&format!(
+            "{}  {:width$}  {}\n",
+            c.status.as_str(),
+            c.name,
+            c.reason
+        ));
+        if let Some(fix) = c.fix.as_ref().filter(|_| c.status != Status::Pass) {
+            text.push_str(&format!("      {:width$}  fix: {fix}\n", ""));
+        }
+    }
+    text
 }
 
 /// The region must come from somewhere explicit: boto3 and the SageMaker SDK refuse to
@@ -744,6 +766,17 @@ async fn aws_checks(
         .unwrap_or_else(|| DEFAULT_BUCKET.to_owned());
     checks.push(permissions_check(&iam, &caller, &role_arn, &bucket, &provision_fix).await);
 
+    // Guide Part 3: `aws s3 ls s3://BUCKET/` and `aws sagemaker list-training-jobs`, live.
+    let target = AccessTarget {
+        bucket: &bucket,
+        region: region.as_str(),
+        profile: p.as_str(),
+        user: caller.user.as_deref(),
+        partition: &caller.partition,
+        provision_fix: format!("{provision_fix} --bucket {bucket}"),
+    };
+    checks.extend(access_checks(&config, &target).await);
+
     checks.push(key_age_check(&iam, &caller, &key_id, store, p).await);
 
     // The guide: "Enable MFA".
@@ -1032,6 +1065,183 @@ async fn permissions_check(
             format!("the simulator denies {}", denied.join(", ")),
             provision_fix.to_owned(),
         )
+    }
+}
+
+/// What the live access checks need to word their reasons and fixes.
+#[derive(Debug)]
+pub(super) struct AccessTarget<'a> {
+    /// The training-data bucket.
+    pub(super) bucket: &'a str,
+    /// The profile's region, where SageMaker trains and the bucket must live.
+    pub(super) region: &'a str,
+    /// The profile whose credentials made the calls.
+    pub(super) profile: &'a str,
+    /// The IAM user behind the credentials, when it is one.
+    pub(super) user: Option<&'a str>,
+    /// The ARN partition (`aws`, `aws-cn`, `aws-us-gov`).
+    pub(super) partition: &'a str,
+    /// The command that grants the bucket through the custom policy.
+    pub(super) provision_fix: String,
+}
+
+/// The guide's Part 3 access tests: the bucket lists, and SageMaker answers in the region.
+pub(super) async fn access_checks(
+    config: &aws_config::SdkConfig,
+    target: &AccessTarget<'_>,
+) -> Vec<Check> {
+    let s3 = sagecred_provision::s3_client(config);
+    let bucket = sagecred_provision::check_bucket(&s3, target.bucket, target.region).await;
+    let sagemaker = sagecred_provision::list_training_jobs(config).await;
+    vec![
+        bucket_check(target, &bucket),
+        sagemaker_check(target, &sagemaker),
+    ]
+}
+
+/// The commands that create the bucket as `setup --create-bucket` does: in the region,
+/// with all public access blocked (new buckets get SSE-S3 encryption by default).
+fn create_bucket_fix(bucket: &str, region: &str) -> String {
+    let location = if region == "us-east-1" {
+        String::new()
+    } else {
+        format!(" --create-bucket-configuration LocationConstraint={region}")
+    };
+    format!(
+        "sagecred setup --profile ADMIN_PROFILE --bucket {bucket} --create-bucket, or: aws s3api create-bucket --bucket {bucket} --region {region}{location} --profile ADMIN_PROFILE && aws s3api put-public-access-block --bucket {bucket} --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true --profile ADMIN_PROFILE"
+    )
+}
+
+/// The `s3-bucket` check: `aws s3 ls s3://BUCKET/`, with each cause told apart.
+pub(super) fn bucket_check(t: &AccessTarget<'_>, outcome: &BucketAccess) -> Check {
+    let name = "s3-bucket";
+    let (bucket, region, profile) = (t.bucket, t.region, t.profile);
+    match outcome {
+        BucketAccess::Ok { objects } => Check::pass(
+            name,
+            format!(
+                "bucket `{bucket}` lists in {region}: {}",
+                if *objects == 0 {
+                    "it is empty"
+                } else {
+                    "it has objects"
+                }
+            ),
+        ),
+        BucketAccess::NoSuchBucket => Check::fail(
+            name,
+            format!(
+                "no such bucket: `{bucket}` does not exist (the name comes from --bucket, else the profile's sagemaker_bucket, else the guide's)"
+            ),
+            create_bucket_fix(bucket, region),
+        ),
+        BucketAccess::AccessDenied { action } => Check::fail(
+            name,
+            format!(
+                "access denied: {action} on bucket `{bucket}` was refused; the policy does not grant this bucket, or the bucket belongs to another account"
+            ),
+            t.provision_fix.clone(),
+        ),
+        BucketAccess::WrongRegion {
+            region: Some(actual),
+        } => Check::fail(
+            name,
+            format!(
+                "wrong region: bucket `{bucket}` is in {actual}, but profile `{profile}` uses {region}, where SageMaker would train"
+            ),
+            format!("aws configure set region {actual} --profile {profile}"),
+        ),
+        BucketAccess::WrongRegion { region: None } => Check::fail(
+            name,
+            format!(
+                "wrong region: s3 redirected the request for bucket `{bucket}` away from {region}"
+            ),
+            format!(
+                "aws s3api get-bucket-location --bucket {bucket}, then aws configure set region THAT_REGION --profile {profile}"
+            ),
+        ),
+        BucketAccess::Unreachable { message } => Check::fail(
+            name,
+            format!("network or endpoint error: s3 could not be reached ({message})"),
+            "check the network connection, and AWS_ENDPOINT_URL or endpoint_url in the profile",
+        ),
+        other => Check::warn(
+            name,
+            format!(
+                "listing bucket `{bucket}` failed: {}",
+                describe_failure(other)
+            ),
+            format!("aws s3 ls s3://{bucket}/ --profile {profile}"),
+        ),
+    }
+}
+
+/// The `sagemaker` check: `aws sagemaker list-training-jobs --max-results 5`.
+pub(super) fn sagemaker_check(t: &AccessTarget<'_>, outcome: &SageMakerAccess) -> Check {
+    let name = "sagemaker";
+    let (region, profile) = (t.region, t.profile);
+    match outcome {
+        SageMakerAccess::Ok { jobs } => Check::pass(
+            name,
+            format!(
+                "sagemaker:ListTrainingJobs works in {region}: {jobs} training job{} (at most {TRAINING_JOBS_MAX_RESULTS} listed)",
+                if *jobs == 1 { "" } else { "s" }
+            ),
+        ),
+        SageMakerAccess::AccessDenied { message } => Check::fail(
+            name,
+            format!(
+                "access denied: sagemaker:ListTrainingJobs in {region} was refused ({message})"
+            ),
+            match t.user {
+                Some(user) => format!(
+                    "aws iam attach-user-policy --user-name {user} --policy-arn arn:{}:iam::aws:policy/{SAGEMAKER_FULL_ACCESS}",
+                    t.partition
+                ),
+                None => t.provision_fix.clone(),
+            },
+        ),
+        SageMakerAccess::NotInRegion { endpoint } => Check::fail(
+            name,
+            format!(
+                "sagemaker is not available in region {region}: its endpoint {endpoint} does not resolve"
+            ),
+            format!(
+                "aws configure set region {} --profile {profile}",
+                sagecred_core::DEFAULT_REGION
+            ),
+        ),
+        SageMakerAccess::Unreachable { endpoint, message } => Check::fail(
+            name,
+            format!(
+                "network or endpoint error: sagemaker at {endpoint} could not be reached ({message})"
+            ),
+            "check the network connection, and AWS_ENDPOINT_URL or endpoint_url in the profile",
+        ),
+        other => Check::warn(
+            name,
+            format!(
+                "sagemaker:ListTrainingJobs in {region} failed: {}",
+                describe_sagemaker_failure(other)
+            ),
+            format!(
+                "aws sagemaker list-training-jobs --max-results {TRAINING_JOBS_MAX_RESULTS} --region {region} --profile {profile}"
+            ),
+        ),
+    }
+}
+
+fn describe_failure(outcome: &BucketAccess) -> String {
+    match outcome {
+        BucketAccess::Failed { message, .. } => message.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn describe_sagemaker_failure(outcome: &SageMakerAccess) -> String {
+    match outcome {
+        SageMakerAccess::Failed { message, .. } => message.clone(),
+        other => format!("{other:?}"),
     }
 }
 

@@ -8,13 +8,15 @@ use sagecred_core::{AccessKeyId, ProfileName};
 use sagecred_ini::{FileKind, ProfileSet, SectionKey};
 use sagecred_keychain::KeychainStore;
 use sagecred_provision::{
-    DesiredState, Plan, ProgressEvent, ProvisionOptions, VerifyRetry, apply, caller_identity,
-    discover, emit_cloudformation, emit_terraform, teardown_apply, teardown_plan, verify_key,
+    BucketAccess, DesiredState, Plan, ProgressEvent, ProvisionOptions, SageMakerAccess,
+    VerifyRetry, apply, caller_identity, check_bucket, create_bucket, discover,
+    emit_cloudformation, emit_terraform, list_training_jobs, s3_client, teardown_apply,
+    teardown_plan, verify_key,
 };
 use serde_json::json;
 
-use super::block_on;
 use super::keys::{self, ProfileSettings, backend_of, keychain_backend_of};
+use super::{block_on, doctor};
 use crate::cli::{EmitFormat, OutputFormat, ProvisionArgs, SetupArgs};
 use crate::context::Context;
 use crate::error::{CliError, ErrorKind, error_chain};
@@ -357,6 +359,11 @@ pub(super) fn run_setup(ctx: &Context, args: &SetupArgs) -> Result<(), CliError>
         ..ctx.clone()
     };
     apply_plan(&quiet, &p, &prepared, &plan)?;
+    let checks = setup_access_checks(ctx, args, &p, &prepared, !plan.is_noop())?;
+    let failed = checks
+        .iter()
+        .filter(|c| c.status == doctor::Status::Fail)
+        .count();
     let key = &prepared.key_profile;
     eprintln!();
     eprintln!("done. Add this line to your shell profile (~/.bashrc or ~/.zshrc):");
@@ -367,11 +374,151 @@ pub(super) fn run_setup(ctx: &Context, args: &SetupArgs) -> Result<(), CliError>
         "and check with `sagecred whoami --profile {key}`. Other shells: docs/shell-integration.md"
     );
     if ctx.output == OutputFormat::Json {
-        output::print_json(
-            &json!({ "key_profile": key.as_str(), "shell_line": format!("eval \"$(sagecred env --profile {key})\"") }),
-        )?;
+        output::print_json(&json!({
+            "key_profile": key.as_str(),
+            "shell_line": format!("eval \"$(sagecred env --profile {key})\""),
+            "checks": doctor::checks_json(&checks),
+        }))?;
+    }
+    if failed > 0 {
+        return Err(CliError::config(format!(
+            "the iam setup is done, but {failed} of the guide's access tests failed"
+        ))
+        .with_hint(format!(
+            "run the fix shown for each failed check, then `sagecred doctor --profile {}`",
+            if p.no_user { &ctx.profile } else { key }
+        )));
     }
     Ok(())
+}
+
+/// How often setup asks S3 and SageMaker when they refuse right after an IAM change.
+const PROPAGATION_ATTEMPTS: u32 = 6;
+/// The pause between those attempts: about 25 seconds in all.
+const PROPAGATION_PAUSE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Codes with which AWS refuses a key or a grant it has not yet seen everywhere.
+const NOT_YET_CODES: &[&str] = &[
+    "InvalidAccessKeyId",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+];
+
+fn bucket_refused(outcome: &BucketAccess) -> bool {
+    match outcome {
+        BucketAccess::AccessDenied { .. } => true,
+        BucketAccess::Failed { status, code, .. } => {
+            *status == Some(403) || code.as_deref().is_some_and(|c| NOT_YET_CODES.contains(&c))
+        }
+        _ => false,
+    }
+}
+
+fn sagemaker_refused(outcome: &SageMakerAccess) -> bool {
+    match outcome {
+        SageMakerAccess::AccessDenied { .. } => true,
+        SageMakerAccess::Failed { status, code, .. } => {
+            *status == Some(403) || code.as_deref().is_some_and(|c| NOT_YET_CODES.contains(&c))
+        }
+        _ => false,
+    }
+}
+
+/// The SDK config of `profile` as the SDKs resolve it, in `region`.
+async fn profile_config(profile: &str, region: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_owned()))
+        .profile_name(profile)
+        .credentials_provider(
+            aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .profile_name(profile)
+                .build(),
+        )
+        .load()
+        .await
+}
+
+/// The guide's Part 3 tests at the end of setup, with the new key's profile (the admin's
+/// with --no-user). A missing bucket is created with the admin's credentials when the user
+/// agrees or passed --create-bucket, then checked again.
+///
+/// `changed` says that this run changed IAM: AWS takes a few seconds to carry a new key or
+/// policy to S3 and SageMaker, so refusals are then asked again for a bounded time.
+fn setup_access_checks(
+    ctx: &Context,
+    args: &SetupArgs,
+    p: &ProvisionArgs,
+    prepared: &Prepared,
+    changed: bool,
+) -> Result<Vec<doctor::Check>, CliError> {
+    let region = prepared.region.as_str();
+    let bucket = p.bucket.as_str();
+    let (config, profile, user) = if p.no_user {
+        (prepared.config.clone(), ctx.profile.as_str(), None)
+    } else {
+        (
+            block_on(profile_config(prepared.key_profile.as_str(), region))?,
+            prepared.key_profile.as_str(),
+            Some(p.user_name.as_str()),
+        )
+    };
+    eprintln!();
+    eprintln!("testing access as profile `{profile}` (the guide's Part 3)...");
+    let s3 = s3_client(&config);
+    let mut outcome = block_on(check_bucket(&s3, bucket, region))?;
+    if outcome == BucketAccess::NoSuchBucket {
+        let create = args.create_bucket
+            || (!args.yes
+                && matches!(
+                    ask(
+                        &format!(
+                            "bucket `{bucket}` does not exist; create it in {region} (private, encrypted)?"
+                        ),
+                        "y/N"
+                    )?
+                    .as_str(),
+                    "y" | "Y" | "yes"
+                ));
+        if create {
+            block_on(create_bucket(&s3_client(&prepared.config), bucket, region))?
+                .map_err(provision_error)?;
+            eprintln!(
+                "created bucket `{bucket}` in {region}: public access blocked, default encryption (SSE-S3) on"
+            );
+            outcome = block_on(check_bucket(&s3, bucket, region))?;
+        }
+    }
+    let mut sagemaker = block_on(list_training_jobs(&config))?;
+    let mut attempt = 1;
+    while changed
+        && attempt < PROPAGATION_ATTEMPTS
+        && (bucket_refused(&outcome) || sagemaker_refused(&sagemaker))
+    {
+        attempt += 1;
+        eprintln!(
+            "      refused; iam changes take a few seconds to reach s3 and sagemaker, trying again (attempt {attempt} of {PROPAGATION_ATTEMPTS})..."
+        );
+        std::thread::sleep(PROPAGATION_PAUSE);
+        outcome = block_on(check_bucket(&s3, bucket, region))?;
+        sagemaker = block_on(list_training_jobs(&config))?;
+    }
+    let target = doctor::AccessTarget {
+        bucket,
+        region,
+        profile,
+        user,
+        partition: prepared.desired.partition.as_str(),
+        provision_fix: format!(
+            "sagecred provision --profile {} --apply --role-name {} --policy-name {} --bucket {bucket}",
+            ctx.profile, p.role_name, p.policy_name
+        ),
+    };
+    let checks = vec![
+        doctor::bucket_check(&target, &outcome),
+        doctor::sagemaker_check(&target, &sagemaker),
+    ];
+    eprint!("{}", doctor::render_checks(&checks));
+    Ok(checks)
 }
 
 fn clone_args(a: &ProvisionArgs) -> ProvisionArgs {

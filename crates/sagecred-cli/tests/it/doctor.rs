@@ -18,11 +18,19 @@ struct Setup {
     user: String,
     role: String,
     policy: String,
+    bucket: String,
 }
 
 /// Provisions the guide's role, policy, user and key with unique names, the key in the
-/// plaintext store so that no keychain is needed.
+/// plaintext store so that no keychain is needed, and creates the training-data bucket.
 fn provisioned(prefix: &str) -> Setup {
+    let s = provisioned_without_bucket(prefix);
+    s.aws(&["s3api", "create-bucket", "--bucket", &s.bucket]);
+    s
+}
+
+/// [`provisioned`] without the bucket: the profile names one that does not exist.
+fn provisioned_without_bucket(prefix: &str) -> Setup {
     let env = TestEnv::with_moto();
     // moto accepts any key while auth enforcement is off; the example key is the admin.
     env.configure("admin", EXAMPLE_KEY_ID, EXAMPLE_SECRET, &[]);
@@ -31,6 +39,7 @@ fn provisioned(prefix: &str) -> Setup {
         user: format!("{s}-user"),
         role: format!("{s}-Role"),
         policy: format!("{s}-Policy"),
+        bucket: format!("{s}-bucket"),
         env,
     };
     let out = setup.env.run(
@@ -48,11 +57,20 @@ fn provisioned(prefix: &str) -> Setup {
             "--user-name",
             &setup.user,
             "--bucket",
-            &format!("{s}-bucket"),
+            &setup.bucket,
         ],
         "",
     );
     assert_success(&out);
+    // provision keeps the bucket name in the key profile, where doctor finds it.
+    assert!(
+        setup
+            .env
+            .read_config()
+            .contains(&format!("sagemaker_bucket = {}\n", setup.bucket)),
+        "{}",
+        setup.env.read_config()
+    );
     setup
 }
 
@@ -134,11 +152,26 @@ fn a_healthy_provisioned_setup_has_no_failures() {
         "role-trust",
         "role-policies",
         "sagemaker-role-env",
+        "s3-bucket",
+        "sagemaker",
         "key-age",
         "file-permissions",
     ] {
         assert_eq!(check(&v, name)["status"], "pass", "{name}: {v:#}");
     }
+    // The guide's Part 3 facts: who the key is, that the bucket lists, how many jobs.
+    assert_eq!(
+        check(&v, "identity")["reason"],
+        format!("arn:aws:iam::123456789012:user/{}", s.user)
+    );
+    assert_eq!(
+        check(&v, "s3-bucket")["reason"],
+        format!("bucket `{}` lists in us-east-1: it is empty", s.bucket)
+    );
+    assert_eq!(
+        check(&v, "sagemaker")["reason"],
+        "sagemaker:ListTrainingJobs works in us-east-1: 0 training jobs (at most 5 listed)"
+    );
     assert!(
         check(&v, "credentials")["reason"]
             .as_str()
@@ -160,6 +193,108 @@ fn a_healthy_provisioned_setup_has_no_failures() {
     let text = stdout(&out);
     assert!(text.contains("pass  role "), "{text}");
     assert!(text.contains(" 0 failed\n"), "{text}");
+
+    // An object in the bucket shows in the listing, as `aws s3 ls` would show it.
+    let object = s.env.dir.path().join("x.txt");
+    std::fs::write(&object, "x").unwrap();
+    s.aws(&[
+        "s3",
+        "cp",
+        object.to_str().unwrap(),
+        &format!("s3://{}/x.txt", s.bucket),
+    ]);
+    let (out, v) = s.doctor(&[]);
+    assert_success(&out);
+    assert_eq!(
+        check(&v, "s3-bucket")["reason"],
+        format!("bucket `{}` lists in us-east-1: it has objects", s.bucket)
+    );
+}
+
+#[test]
+fn a_missing_bucket_fails_with_the_commands_that_create_it() {
+    let s = provisioned_without_bucket("doc-nobucket");
+    let (out, v) = s.doctor(&[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(v["failed"], 1, "{v:#}");
+    let c = check(&v, "s3-bucket");
+    assert_eq!(c["status"], "fail", "{v:#}");
+    assert!(
+        c["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("no such bucket: `{}` does not exist", s.bucket)),
+        "{c:#}"
+    );
+    let fix = c["fix"].as_str().unwrap();
+    assert!(
+        fix.starts_with(&format!(
+            "sagecred setup --profile ADMIN_PROFILE --bucket {} --create-bucket",
+            s.bucket
+        )),
+        "{fix}"
+    );
+    assert!(
+        fix.contains(&format!(
+            "aws s3api create-bucket --bucket {} --region us-east-1",
+            s.bucket
+        )) && fix.contains("put-public-access-block"),
+        "{fix}"
+    );
+    // SageMaker does not depend on the bucket.
+    assert_eq!(check(&v, "sagemaker")["status"], "pass", "{v:#}");
+}
+
+#[test]
+fn an_unreachable_sagemaker_endpoint_is_a_network_error_of_its_own() {
+    let s = provisioned("doc-smnet");
+    // Only SageMaker's endpoint points nowhere (port 9 on loopback refuses connections):
+    // the per-service variable is honoured as the SDKs honour it, and S3 still answers.
+    let (out, v) = s.doctor(&[
+        ("AWS_ENDPOINT_URL_SAGEMAKER", "http://127.0.0.1:9"),
+        ("AWS_MAX_ATTEMPTS", "1"),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(v["failed"], 1, "{v:#}");
+    assert_eq!(check(&v, "s3-bucket")["status"], "pass", "{v:#}");
+    let c = check(&v, "sagemaker");
+    assert_eq!(c["status"], "fail", "{v:#}");
+    assert!(
+        c["reason"].as_str().unwrap().starts_with(
+            "network or endpoint error: sagemaker at http://127.0.0.1:9 could not be reached"
+        ),
+        "{c:#}"
+    );
+}
+
+#[test]
+fn a_bucket_in_another_region_is_a_wrong_region_failure() {
+    let s = provisioned_without_bucket("doc-region");
+    s.aws(&[
+        "s3api",
+        "create-bucket",
+        "--bucket",
+        &s.bucket,
+        "--region",
+        "eu-west-1",
+        "--create-bucket-configuration",
+        "LocationConstraint=eu-west-1",
+    ]);
+    let (out, v) = s.doctor(&[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let c = check(&v, "s3-bucket");
+    assert_eq!(c["status"], "fail", "{v:#}");
+    assert_eq!(
+        c["reason"],
+        format!(
+            "wrong region: bucket `{}` is in eu-west-1, but profile `{}` uses us-east-1, where SageMaker would train",
+            s.bucket, s.user
+        )
+    );
+    assert_eq!(
+        c["fix"],
+        format!("aws configure set region eu-west-1 --profile {}", s.user)
+    );
 }
 
 #[test]
@@ -189,7 +324,7 @@ fn a_detached_policy_fails_the_user_policy_check() {
         )
     );
     assert!(
-        stderr(&out).contains(&format!("1 of 14 checks failed for profile `{}`", s.user)),
+        stderr(&out).contains(&format!("1 of 16 checks failed for profile `{}`", s.user)),
         "{}",
         stderr(&out)
     );
@@ -543,4 +678,95 @@ fn a_keychain_profile_is_checked_through_its_credential_process() {
     );
     assert_eq!(check(&v, "plaintext-keys")["status"], "pass", "{v:#}");
     let _ = env.run(&["remove", &profile, "--yes"], "");
+}
+
+/// One user of `moto_limited_user.py`: (key id, secret).
+fn limited_key(keys: &serde_json::Value, user: &str) -> (String, String) {
+    (
+        keys[user]["AccessKeyId"].as_str().unwrap().to_owned(),
+        keys[user]["SecretAccessKey"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[test]
+fn without_rights_under_auth_enforcement_the_access_checks_say_access_denied() {
+    let env = TestEnv::new();
+    let moto = PrivateMoto::start(&env);
+    let bucket = "training-data-denied";
+    // With enforcement off: the bucket, and users with and without S3 and SageMaker rights.
+    let out = env
+        .program("python3")
+        .arg(interop_dir().join("moto_limited_user.py"))
+        .arg(bucket)
+        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let keys: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let on = moto.request("POST", "/moto-api/reset-auth", "0").unwrap();
+    assert!(on.starts_with("HTTP/1.1 200"), "{on}");
+
+    let doctor = |profile: &str, secret: &str| {
+        let out = env
+            .cmd()
+            .args([
+                "doctor",
+                "--profile",
+                profile,
+                "--bucket",
+                bucket,
+                "--output",
+                "json",
+            ])
+            .env("AWS_ENDPOINT_URL", &moto.endpoint)
+            .output()
+            .unwrap();
+        assert_no_secret(&out, secret);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(&out), stderr(&out)));
+        (out, v)
+    };
+
+    // No S3 rights: S3 refuses, and the check says so; SageMaker, which the user may
+    // call, answers the signed request.
+    let (id, secret) = limited_key(&keys, "no-s3");
+    env.configure("no-s3", &id, &secret, &[]);
+    let (out, v) = doctor("no-s3", &secret);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(check(&v, "identity")["status"], "pass", "{v:#}");
+    let c = check(&v, "s3-bucket");
+    assert_eq!(c["status"], "fail", "{v:#}");
+    assert!(
+        c["reason"].as_str().unwrap().starts_with(&format!(
+            "access denied: s3:ListBucket on bucket `{bucket}` was refused"
+        )),
+        "{c:#}"
+    );
+    let fix = c["fix"].as_str().unwrap();
+    assert!(
+        fix.starts_with("sagecred provision --profile ADMIN_PROFILE --apply")
+            && fix.ends_with(&format!("--bucket {bucket}")),
+        "{fix}"
+    );
+    assert_eq!(check(&v, "sagemaker")["status"], "pass", "{v:#}");
+
+    // No SageMaker rights: the bucket lists, and SageMaker's denial names its fix.
+    let (id, secret) = limited_key(&keys, "no-sagemaker");
+    env.configure("no-sagemaker", &id, &secret, &[]);
+    let (out, v) = doctor("no-sagemaker", &secret);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(check(&v, "s3-bucket")["status"], "pass", "{v:#}");
+    let c = check(&v, "sagemaker");
+    assert_eq!(c["status"], "fail", "{v:#}");
+    assert!(
+        c["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("access denied: sagemaker:ListTrainingJobs in us-east-1 was refused"),
+        "{c:#}"
+    );
+    assert_eq!(
+        c["fix"],
+        "aws iam attach-user-policy --user-name no-sagemaker --policy-arn arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"
+    );
 }

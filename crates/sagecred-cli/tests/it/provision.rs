@@ -193,7 +193,8 @@ fn emit_writes_cloudformation_that_names_the_resources() {
 fn setup_yes_does_the_whole_guide() {
     let env = admin_env();
     let n = names("setup");
-    let mut args: Vec<&str> = vec!["setup", "--yes"];
+    let bucket = n.args[9].as_str();
+    let mut args: Vec<&str> = vec!["setup", "--yes", "--create-bucket"];
     args.extend(n.args.iter().map(String::as_str));
     let out = env.run(&args, "");
     assert_success(&out);
@@ -203,6 +204,58 @@ fn setup_yes_does_the_whole_guide() {
         "{err}"
     );
     assert!(err.contains("verified: the new key signs in as"), "{err}");
+    // The guide's Part 3 tests ran with the new key, through its credential_process,
+    // after the missing bucket was created.
+    assert!(
+        err.contains(&format!("testing access as profile `{}`", n.user)),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("created bucket `{bucket}` in us-east-1")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "pass  s3-bucket  bucket `{bucket}` lists in us-east-1: it is empty"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "pass  sagemaker  sagemaker:ListTrainingJobs works in us-east-1: 0 training jobs"
+        ),
+        "{err}"
+    );
+    // The bucket is private and encrypted, as the AWS CLI v2 reads it back.
+    let block = aws(
+        &env,
+        &["s3api", "get-public-access-block", "--bucket", bucket],
+    );
+    assert_success(&block);
+    let block: serde_json::Value = serde_json::from_slice(&block.stdout).unwrap();
+    for setting in [
+        "BlockPublicAcls",
+        "IgnorePublicAcls",
+        "BlockPublicPolicy",
+        "RestrictPublicBuckets",
+    ] {
+        assert_eq!(
+            block["PublicAccessBlockConfiguration"][setting], true,
+            "{setting}: {block}"
+        );
+    }
+    let encryption = aws(
+        &env,
+        &["s3api", "get-bucket-encryption", "--bucket", bucket],
+    );
+    assert_success(&encryption);
+    let encryption: serde_json::Value = serde_json::from_slice(&encryption.stdout).unwrap();
+    assert_eq!(
+        encryption["ServerSideEncryptionConfiguration"]["Rules"][0]["ApplyServerSideEncryptionByDefault"]
+            ["SSEAlgorithm"],
+        "AES256",
+        "{encryption}"
+    );
     // The shell line works: env gives the role setup created.
     let out = env.run(&["env", "--profile", &n.user, "--shell", "bash"], "");
     assert!(
@@ -214,4 +267,48 @@ fn setup_yes_does_the_whole_guide() {
     teardown.extend(n.args.iter().map(String::as_str));
     let _ = env.run(&teardown, "");
     let _ = env.run(&["remove", &n.user, "--yes"], "");
+}
+
+#[test]
+fn setup_without_create_bucket_reports_the_missing_bucket_and_fails() {
+    // The plaintext store: this test is about the bucket, not the keychain.
+    let env = TestEnv::with_moto();
+    env.configure("admin", EXAMPLE_KEY_ID, EXAMPLE_SECRET, &[]);
+    let n = names("setup-nobucket");
+    let bucket = n.args[9].as_str();
+    let mut args: Vec<&str> = vec!["setup", "--yes", "--store", "file", "--output", "json"];
+    args.extend(n.args.iter().map(String::as_str));
+    let out = env.run(&args, "");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "fail  s3-bucket  no such bucket: `{bucket}` does not exist"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "fix: sagecred setup --profile ADMIN_PROFILE --bucket {bucket} --create-bucket"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 of the guide's access tests failed"),
+        "{err}"
+    );
+    // The IAM part is done all the same, and the JSON carries the checks.
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["key_profile"], n.user.as_str());
+    let checks = v["checks"].as_array().unwrap();
+    assert_eq!(checks[0]["name"], "s3-bucket");
+    assert_eq!(checks[0]["status"], "fail");
+    assert_eq!(checks[1]["name"], "sagemaker");
+    assert_eq!(checks[1]["status"], "pass");
+    // Nothing was created without being asked for.
+    assert!(
+        !aws(&env, &["s3api", "head-bucket", "--bucket", bucket])
+            .status
+            .success()
+    );
 }
