@@ -209,6 +209,31 @@ fn a_healthy_provisioned_setup_has_no_failures() {
         check(&v, "s3-bucket")["reason"],
         format!("bucket `{}` lists in us-east-1: it has objects", s.bucket)
     );
+
+    // A training job shows in the count, as `aws sagemaker list-training-jobs` lists it.
+    // (The only test that makes one; the setup test, on the same moto, does not count.)
+    s.aws(&[
+        "sagemaker",
+        "create-training-job",
+        "--training-job-name",
+        &format!("{}-job", s.user),
+        "--algorithm-specification",
+        "TrainingImage=123456789012.dkr.ecr.us-east-1.amazonaws.com/unet:latest,TrainingInputMode=File",
+        "--role-arn",
+        &format!("arn:aws:iam::123456789012:role/{}", s.role),
+        "--output-data-config",
+        &format!("S3OutputPath=s3://{}/output", s.bucket),
+        "--resource-config",
+        "InstanceType=ml.m5.large,InstanceCount=1,VolumeSizeInGB=10",
+        "--stopping-condition",
+        "MaxRuntimeInSeconds=3600",
+    ]);
+    let (out, v) = s.doctor(&[]);
+    assert_success(&out);
+    assert_eq!(
+        check(&v, "sagemaker")["reason"],
+        "sagemaker:ListTrainingJobs works in us-east-1: 1 training job (at most 5 listed)"
+    );
 }
 
 #[test]
