@@ -1,7 +1,6 @@
 //! `sagecred credential-process --profile P`: what the AWS SDKs and CLI run through a
 //! profile's `credential_process` line. stdout carries the JSON and nothing else.
 
-use sagecred_ini::ProfileSet;
 use sagecred_keychain::KeychainStore;
 
 use super::keys::backend_of;
@@ -12,10 +11,8 @@ use crate::error::CliError;
 use crate::output;
 
 pub(super) fn run(ctx: &Context, args: &CredentialProcessArgs) -> Result<(), CliError> {
-    let set = ProfileSet::load_config_only(&ctx.files)?;
-    if let Some(section) = set.profile(ctx.profile.as_str())
-        && let Some(sso) = sso::sso_profile(&set, &ctx.profile, &section)?
-    {
+    let (section, sso) = sso::profile_settings(ctx, &ctx.profile)?;
+    if let Some(sso) = sso {
         let creds = sso::role_credentials(ctx, &ctx.profile, &sso, args.login, args.no_browser)?;
         return output::print(&session::process_json(&creds));
     }
@@ -28,7 +25,6 @@ pub(super) fn run(ctx: &Context, args: &CredentialProcessArgs) -> Result<(), Cli
     let creds = if args.no_session {
         store.get_key(&ctx.profile)?.credentials
     } else {
-        let section = set.profile(ctx.profile.as_str()).unwrap_or_default();
         session::temporary(ctx, &store, &ctx.profile, &section)?
     };
     output::print(&session::process_json(&creds))

@@ -59,10 +59,7 @@ pub(crate) fn resolve(
     region: Option<&str>,
     allow_login: bool,
 ) -> Result<ResolvedCredentials, CliError> {
-    let set = sagecred_ini::ProfileSet::load_config_only(&ctx.files)?;
-    if let Some(section) = set.profile(profile.as_str())
-        && let Some(sso) = super::sso::sso_profile(&set, profile, &section)?
-    {
+    if let (_, Some(sso)) = super::sso::profile_settings(ctx, profile)? {
         let c = super::sso::role_credentials(ctx, profile, &sso, allow_login, false)?;
         return Ok(ResolvedCredentials {
             access_key_id: c.access_key_id().as_str().to_owned(),

@@ -63,6 +63,24 @@ pub(crate) fn sso_profile(
     Ok(Some(SsoProfile { session, role }))
 }
 
+/// The profile's config section and, when it signs in through SSO, its SSO settings. The
+/// section comes from a streaming lookup; the whole config is parsed only when the profile
+/// names an `[sso-session]`, whose section lives elsewhere in the file. Keychain profiles
+/// (the `credential-process` hot path) pay for one lookup, as before SSO existed.
+pub(crate) fn profile_settings(
+    ctx: &Context,
+    profile: &ProfileName,
+) -> Result<(Section, Option<SsoProfile>), CliError> {
+    let section =
+        sagecred_ini::find_config_profile(&ctx.files, profile.as_str())?.unwrap_or_default();
+    if section.get("sso_session").is_none() && section.get("sso_start_url").is_none() {
+        return Ok((section, None));
+    }
+    let set = ProfileSet::load_config_only(&ctx.files)?;
+    let sso = sso_profile(&set, profile, &section)?;
+    Ok((section, sso))
+}
+
 fn token_cache(ctx: &Context) -> Result<TokenCache, CliError> {
     let home = ctx.env.home.as_deref().ok_or_else(|| {
         CliError::config("cannot find the home directory for ~/.aws/sso/cache: HOME is not set")

@@ -77,9 +77,7 @@ pub(crate) async fn caller_identity(
         loader = loader.profile_name(ctx.profile.as_str());
         // SSO profiles through sagecred's own client, so that a dead token ends with
         // "run `sagecred login`" rather than the SDK's provider chain.
-        let set = sagecred_ini::ProfileSet::load_config_only(&ctx.files)?;
-        let section = set.profile(ctx.profile.as_str()).unwrap_or_default();
-        loader = match super::sso::sso_profile(&set, &ctx.profile, &section)? {
+        loader = match super::sso::profile_settings(ctx, &ctx.profile)?.1 {
             Some(sso) => {
                 let c = super::sso::role_credentials_async(ctx, &ctx.profile, &sso, false, false)
                     .await?;
