@@ -31,6 +31,9 @@ pub(crate) struct Env {
     pub(crate) browser: Option<String>,
     /// Whether `DBUS_SESSION_BUS_ADDRESS` names a session bus (Linux keychain access).
     pub(crate) session_bus: bool,
+    /// `AWS_ENDPOINT_URL` and every `AWS_ENDPOINT_URL_<SERVICE>` that is set, as the SDKs
+    /// will read them (none when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`), sorted by name.
+    pub(crate) endpoint_vars: Vec<(String, String)>,
 }
 
 impl Env {
@@ -50,6 +53,7 @@ impl Env {
             in_shell_function: std::env::var_os("SAGECRED_SHELL_FUNCTION").is_some(),
             browser: text("BROWSER"),
             session_bus: os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+            endpoint_vars: endpoint_vars(),
         }
     }
 
@@ -89,6 +93,25 @@ impl Env {
     }
 }
 
+/// The endpoint variables the SDKs honour, with their values (lossily decoded: a value
+/// that is not UTF-8 is refused later as malformed).
+fn endpoint_vars() -> Vec<(String, String)> {
+    let ignored = std::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .is_ok_and(|v| v.eq_ignore_ascii_case("true"));
+    if ignored {
+        return Vec::new();
+    }
+    let mut vars: Vec<(String, String)> = std::env::vars_os()
+        .filter_map(|(k, v)| {
+            let k = k.into_string().ok()?;
+            let wanted = k == "AWS_ENDPOINT_URL" || k.starts_with("AWS_ENDPOINT_URL_");
+            (wanted && !v.is_empty()).then(|| (k, v.to_string_lossy().into_owned()))
+        })
+        .collect();
+    vars.sort();
+    vars
+}
+
 /// Everything a command needs to know before it starts.
 #[derive(Debug, Clone)]
 pub(crate) struct Context {
@@ -122,6 +145,42 @@ impl Context {
             profile_named,
             output: global.output,
         })
+    }
+
+    /// Where calls to `service` (`STS`, `IAM`, `SSO_OIDC`...) go, in words for a hint:
+    /// the URL and the variable it came from, or AWS's own endpoint.
+    pub(crate) fn endpoint_description(&self, service: &str) -> String {
+        let specific = format!(
+            "AWS_ENDPOINT_URL_{}",
+            service.to_ascii_uppercase().replace(['-', ' '], "_")
+        );
+        let found = self
+            .env
+            .endpoint_vars
+            .iter()
+            .find(|(k, _)| *k == specific)
+            .or_else(|| {
+                self.env
+                    .endpoint_vars
+                    .iter()
+                    .find(|(k, _)| k == "AWS_ENDPOINT_URL")
+            });
+        match found {
+            Some((name, url)) => {
+                // Never show credentials written into a URL (`http://user:pass@host`).
+                let shown = match url.split_once("://") {
+                    Some((scheme, rest)) => {
+                        match rest.split('/').next().and_then(|a| a.rsplit_once('@')) {
+                            Some((_, host)) => format!("{scheme}://{host}"),
+                            None => url.clone(),
+                        }
+                    }
+                    None => url.clone(),
+                };
+                format!("the {service} endpoint {shown} (from {name})")
+            }
+            None => format!("AWS's {service} endpoint"),
+        }
     }
 
     /// The region for AWS calls: the environment, then the profile's `region`, then the

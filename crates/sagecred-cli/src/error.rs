@@ -81,6 +81,13 @@ impl CliError {
         self
     }
 
+    /// Puts `prefix` before the message.
+    #[must_use]
+    pub fn with_message_prefix(mut self, prefix: &str) -> Self {
+        self.message.insert_str(0, prefix);
+        self
+    }
+
     /// Puts `prefix` before the hint (or makes it the hint when there is none).
     #[must_use]
     pub fn with_hint_prefix(mut self, prefix: &str) -> Self {
@@ -89,6 +96,11 @@ impl CliError {
             None => prefix.trim_end_matches([';', ' ']).to_owned(),
         });
         self
+    }
+
+    /// The hint line, if any.
+    pub fn hint(&self) -> Option<&str> {
+        self.hint.as_deref()
     }
 
     /// The kind of this error.

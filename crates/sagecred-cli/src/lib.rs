@@ -7,6 +7,7 @@
 // diagnostics.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod aws_error;
 mod cli;
 mod commands;
 mod context;

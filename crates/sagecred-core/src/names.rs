@@ -50,6 +50,15 @@ pub enum ValidationError {
         /// The rule, in words.
         rule: &'static str,
     },
+    /// A value that may be a secret in the wrong place (an access key id can be a pasted
+    /// secret) was refused. The error describes it without repeating it.
+    #[error("{what} is not valid: {problem}")]
+    Undisclosed {
+        /// What kind of value it was meant to be.
+        what: &'static str,
+        /// What is wrong (length, kind of character and its position), in words.
+        problem: String,
+    },
     /// The value does not have the required shape.
     #[error("{what} `{value}` is not valid: {rule}")]
     BadFormat {
@@ -74,6 +83,19 @@ fn describe(c: char) -> String {
         '\n' => "a newline".to_owned(),
         c if c.is_control() => format!("control character U+{:04X}", c as u32),
         c => format!("`{c}`"),
+    }
+}
+
+/// The kind of a character, without the character itself when it is a letter or digit
+/// (which could be part of a secret).
+pub(crate) fn describe_class(c: char) -> String {
+    match c {
+        c if c.is_ascii_lowercase() => "a lower-case letter".to_owned(),
+        c if c.is_ascii_uppercase() => "an upper-case letter".to_owned(),
+        c if c.is_ascii_digit() => "a digit".to_owned(),
+        c if c.is_ascii_punctuation() => format!("`{c}`"),
+        c if c.is_whitespace() || c.is_control() => describe(c),
+        _ => "a non-ASCII character".to_owned(),
     }
 }
 
@@ -278,18 +300,31 @@ impl AccessKeyId {
 impl FromStr for AccessKeyId {
     type Err = ValidationError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        // The value is never repeated in the error: a key id that fails these rules is
+        // often the secret, pasted into the wrong field or line.
         const WHAT: &str = "access key id";
         const RULE: &str = "an access key id is 16 to 128 upper-case letters and digits, like AKIAIOSFODNN7EXAMPLE";
-        check_len(WHAT, s, 128)?;
-        check_chars(WHAT, s, RULE, |c| {
-            c.is_ascii_uppercase() || c.is_ascii_digit()
-        })?;
-        if s.len() < 16 {
-            return Err(ValidationError::BadFormat {
-                what: WHAT,
-                value: shown(s),
-                rule: RULE,
-            });
+        let refuse = |problem: String| ValidationError::Undisclosed {
+            what: WHAT,
+            problem: format!("{problem}; {RULE}"),
+        };
+        if s.is_empty() {
+            return Err(ValidationError::Empty { what: WHAT });
+        }
+        if let Some((i, c)) = s
+            .chars()
+            .enumerate()
+            .find(|(_, c)| !(c.is_ascii_uppercase() || c.is_ascii_digit()))
+        {
+            return Err(refuse(format!(
+                "character {} is {}",
+                i + 1,
+                describe_class(c)
+            )));
+        }
+        let n = s.chars().count();
+        if !(16..=128).contains(&n) {
+            return Err(refuse(format!("it is {n} characters long")));
         }
         Ok(Self(s.to_owned()))
     }
@@ -567,6 +602,33 @@ mod tests {
         ] {
             assert!(bad.parse::<AccessKeyId>().is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn a_refused_access_key_id_is_never_repeated() {
+        // The secret pasted where the key id goes: the error says what is wrong, not what
+        // was given.
+        let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        let e = secret.parse::<AccessKeyId>().unwrap_err().to_string();
+        assert!(!e.contains("wJalr") && !e.contains("EXAMPLEKEY"), "{e}");
+        assert!(
+            e.starts_with("access key id is not valid: character 1 is a lower-case letter"),
+            "{e}"
+        );
+        let e = "AKIA".parse::<AccessKeyId>().unwrap_err().to_string();
+        assert!(
+            e.contains("it is 4 characters long") && !e.contains("`AKIA`"),
+            "{e}"
+        );
+        let e = "A"
+            .repeat(200)
+            .parse::<AccessKeyId>()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("it is 200 characters long") && !e.contains("AAAAA"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::error::Error as StdError;
 use aws_sdk_iam::error::ProvideErrorMetadata;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
+use sagecred_sdk_error::Failure;
 
 use crate::plan::ResourceKind;
 
@@ -60,9 +60,9 @@ pub enum Error {
         status: Option<u16>,
         /// What went wrong, in words.
         message: String,
-        /// The SDK's error.
-        #[source]
-        source: Box<dyn StdError + Send + Sync>,
+        /// The SDK error's typed fields. The SDK error itself is not kept: its renderings
+        /// can hold the signed request.
+        failure: Box<Failure>,
     },
     /// IAM answered without a field the operation needs.
     #[error("{operation} on {resource} returned no {field}")]
@@ -138,29 +138,14 @@ pub(crate) fn aws<E>(
 where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
 {
-    let status = err.raw_response().map(|r| r.status().as_u16());
-    let mut code = err.code().map(str::to_owned);
-    let mut message = err.message().map(str::to_owned);
-    if code.is_none()
-        && let Some(body) = err.raw_response().and_then(|r| r.body().bytes())
-    {
-        let body = String::from_utf8_lossy(body);
-        code = xml_element(&body, "Code");
-        message = message.or_else(|| xml_element(&body, "Message"));
-    }
-    let message = match (&code, message) {
-        (Some(c), Some(m)) => format!("{c}: {m}"),
-        (Some(c), None) => c.clone(),
-        (None, Some(m)) => m,
-        (None, None) => DisplayErrorContext(&err).to_string(),
-    };
+    let failure = Failure::from_sdk(&err);
     Error::Aws {
         operation,
         resource: resource.into(),
-        code,
-        status,
-        message,
-        source: Box::new(err),
+        code: failure.code().map(str::to_owned),
+        status: failure.status(),
+        message: failure.to_string(),
+        failure: Box::new(failure),
     }
 }
 

@@ -370,29 +370,17 @@ fn mask(id: &str) -> String {
 fn error_code<E: ProvideErrorMetadata + std::error::Error + 'static>(
     err: &aws_sdk_iam::error::SdkError<E>,
 ) -> ErrorFacts {
-    let status = err.raw_response().map(|r| r.status().as_u16());
-    let mut code = err.code().map(str::to_owned);
-    let mut message = err.message().map(str::to_owned);
-    if code.is_none()
-        && let Some(body) = err.raw_response().and_then(|r| r.body().bytes())
-    {
-        let body = String::from_utf8_lossy(body);
-        code = xml_element(&body, "Code");
-        message = message.or_else(|| xml_element(&body, "Message"));
-    }
-    let network = matches!(
-        err,
-        aws_sdk_iam::error::SdkError::DispatchFailure(_)
-            | aws_sdk_iam::error::SdkError::TimeoutError(_)
-    );
-    if network {
-        // The connector's own words ("connection refused", a DNS failure) are the clue.
-        message = Some(aws_smithy_types::error::display::DisplayErrorContext(err).to_string());
-    }
+    // From the error's typed fields only: the SDK's renderings can hold the request.
+    let failure = sagecred_sdk_error::Failure::from_sdk(err);
+    let network = failure.is_network();
     ErrorFacts {
-        code,
-        status,
-        message,
+        code: failure.code().map(str::to_owned),
+        status: failure.status(),
+        message: if network || failure.message().is_none() {
+            Some(failure.to_string())
+        } else {
+            failure.message().map(str::to_owned)
+        },
         network,
     }
 }
@@ -425,14 +413,6 @@ impl ErrorFacts {
             (None, None, None) => "unknown error".to_owned(),
         }
     }
-}
-
-/// The text of the first `<name>` element in `body`; error bodies are small and flat.
-fn xml_element(body: &str, name: &str) -> Option<String> {
-    let open = format!("<{name}>");
-    let start = body.find(&open)? + open.len();
-    let end = body[start..].find(&format!("</{name}>"))? + start;
-    Some(body[start..end].trim().to_owned())
 }
 
 /// Everything the AWS checks learn from the caller identity.
@@ -502,7 +482,7 @@ async fn aws_checks(
                 "credentials",
                 format!(
                     "the credentials of profile `{p}` ({store} store) do not resolve: {}; the aws checks were skipped",
-                    crate::error::error_chain(&e)
+                    sagecred_sdk_error::describe_credentials_error(&e)
                 ),
                 store_fix(store, p.as_str()),
             ));
@@ -1233,15 +1213,19 @@ pub(super) fn sagemaker_check(t: &AccessTarget<'_>, outcome: &SageMakerAccess) -
 
 fn describe_failure(outcome: &BucketAccess) -> String {
     match outcome {
-        BucketAccess::Failed { message, .. } => message.clone(),
-        other => format!("{other:?}"),
+        BucketAccess::Failed { message, .. } | BucketAccess::Unreachable { message } => {
+            message.clone()
+        }
+        _ => "an unexpected answer".to_owned(),
     }
 }
 
 fn describe_sagemaker_failure(outcome: &SageMakerAccess) -> String {
     match outcome {
-        SageMakerAccess::Failed { message, .. } => message.clone(),
-        other => format!("{other:?}"),
+        SageMakerAccess::Failed { message, .. } | SageMakerAccess::Unreachable { message, .. } => {
+            message.clone()
+        }
+        _ => "an unexpected answer".to_owned(),
     }
 }
 

@@ -38,6 +38,22 @@ pub(crate) fn dispatch(cli: Cli) -> Result<(), CliError> {
         _ => {}
     }
     let ctx = Context::new(&cli.global)?;
+    // Commands that always call AWS refuse a malformed endpoint variable first; the others
+    // check it where they build a client, if they do.
+    if matches!(
+        cli.command,
+        Command::Whoami
+            | Command::Provision(_)
+            | Command::Teardown(_)
+            | Command::Setup(_)
+            | Command::Rotate(_)
+            | Command::Recover(_)
+            | Command::Login(_)
+            | Command::Logout(_)
+            | Command::Sso(_)
+    ) {
+        crate::aws_error::check_endpoints(&ctx)?;
+    }
     match cli.command {
         Command::Env(args) => env::run_env(&ctx, &args),
         Command::Use(args) => env::run_use(&ctx, &args),

@@ -2,7 +2,7 @@
 //! looking it up in AWS.
 
 use aws_config::BehaviorVersion;
-use aws_sdk_iam::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_iam::error::ProvideErrorMetadata;
 use sagecred_core::role::{RoleInputs, resolve_role};
 use sagecred_core::{DEFAULT_ROLE_NAME, RoleArn};
 use sagecred_ini::{FileKind, ProfileSet, SectionKey};
@@ -157,10 +157,13 @@ fn resolve(ctx: &Context, name: Option<&str>) -> Result<(), CliError> {
                     "assumed: iam:GetRole is not permitted, so a role path cannot be checked",
                 )
             } else {
-                return Err(CliError::aws(format!(
-                    "iam:GetRole for `{role_name}` failed: {}",
-                    DisplayErrorContext(&err)
-                )));
+                return Err(crate::aws_error::call_failed(
+                    ctx,
+                    &format!("iam:GetRole for `{role_name}`"),
+                    "IAM",
+                    &sagecred_sdk_error::Failure::from_sdk(&err),
+                    "the keys were refused; check them with `sagecred whoami`",
+                ));
             }
         }
     };
