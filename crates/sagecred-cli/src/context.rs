@@ -147,6 +147,28 @@ impl Context {
         })
     }
 
+    /// The one error for a profile that is in neither AWS file: exit 2, and the same words
+    /// in every command.
+    pub(crate) fn unknown_profile(&self, name: &ProfileName) -> CliError {
+        CliError::user(format!(
+            "profile `{name}` is not in {} or {}",
+            self.files.config.display(),
+            self.files.credentials.display()
+        ))
+        .with_hint(format!(
+            "list profiles with `sagecred profiles`, or create it with `sagecred configure --profile {name}`"
+        ))
+    }
+
+    /// Fails with [`Context::unknown_profile`] when `name` is in neither AWS file.
+    pub(crate) fn require_profile(&self, name: &ProfileName) -> Result<(), CliError> {
+        let set = sagecred_ini::ProfileSet::load(&self.files)?;
+        if set.profile(name.as_str()).is_none() {
+            return Err(self.unknown_profile(name));
+        }
+        Ok(())
+    }
+
     /// Where calls to `service` (`STS`, `IAM`, `SSO_OIDC`...) go, in words for a hint:
     /// the URL and the variable it came from, or AWS's own endpoint.
     pub(crate) fn endpoint_description(&self, service: &str) -> String {

@@ -14,6 +14,9 @@ pub enum ErrorKind {
     Aws,
     /// A credential store is unavailable or refused. Exit 5.
     Store,
+    /// `doctor` or `setup` ran, and at least one of their checks failed. Exit 6, so that
+    /// scripts can tell "the setup needs a fix" from "a file is malformed" (3).
+    CheckFailed,
     /// A bug or an unexpected system failure. Exit 70 (EX_SOFTWARE).
     Internal,
     /// stdout was closed by its reader (`sagecred profiles | head -1`): not a failure.
@@ -29,6 +32,7 @@ impl ErrorKind {
             Self::Config => 3,
             Self::Aws => 4,
             Self::Store => 5,
+            Self::CheckFailed => 6,
             Self::Internal => 70,
         }
     }

@@ -178,11 +178,14 @@ fn report(ctx: &Context, checks: &[Check]) -> Result<(), CliError> {
         }
     }
     if failed > 0 {
-        return Err(CliError::config(format!(
-            "{failed} of {} checks failed for profile `{}`",
-            checks.len(),
-            ctx.profile
-        ))
+        return Err(CliError::new(
+            crate::error::ErrorKind::CheckFailed,
+            format!(
+                "{failed} of {} checks failed for profile `{}`",
+                checks.len(),
+                ctx.profile
+            ),
+        )
         .with_hint("run the fix shown for each failed check, then `sagecred doctor` again"));
     }
     Ok(())

@@ -130,12 +130,7 @@ impl ProfileValues {
         let explicit = mode == Mode::Switch || ctx.profile_named;
         let Some(section) = section else {
             if explicit {
-                return Err(CliError::user(format!(
-                    "profile `{name}` is not in {} or {}",
-                    ctx.files.config.display(),
-                    ctx.files.credentials.display()
-                ))
-                .with_hint("list profiles with `sagecred profiles`, or create one with `sagecred configure`"));
+                return Err(ctx.unknown_profile(name));
             }
             eprintln!(
                 "sagecred: no `{name}` profile yet; create one with `sagecred configure` or `sagecred import`"

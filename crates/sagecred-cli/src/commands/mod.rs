@@ -54,6 +54,25 @@ pub(crate) fn dispatch(cli: Cli) -> Result<(), CliError> {
     ) {
         crate::aws_error::check_endpoints(&ctx)?;
     }
+    // Commands that work on an existing profile refuse an unknown one in the same words.
+    // (`env`, `use`, `whoami`, `exec` and `remove` check it themselves, as part of their
+    // own lookup; `credential-process` does on its failure path, to keep its fast path.)
+    let named = ctx.profile_named;
+    let needs_profile = match &cli.command {
+        Command::Role(_)
+        | Command::Doctor(_)
+        | Command::Provision(_)
+        | Command::Teardown(_)
+        | Command::Rotate(_)
+        | Command::Recover(_) => named,
+        Command::Migrate(args) => named && !args.all,
+        Command::Login(args) => named && args.sso_session.is_none(),
+        Command::Logout(args) => named && args.sso_session.is_none() && !args.all,
+        _ => false,
+    };
+    if needs_profile {
+        ctx.require_profile(&ctx.profile)?;
+    }
     match cli.command {
         Command::Env(args) => env::run_env(&ctx, &args),
         Command::Use(args) => env::run_use(&ctx, &args),

@@ -90,10 +90,7 @@ fn write_role(ctx: &Context, arn: &RoleArn, account: Option<&str>) -> Result<(),
 fn resolve(ctx: &Context, name: Option<&str>) -> Result<(), CliError> {
     let set = ProfileSet::load(&ctx.files)?;
     let Some(profile) = set.profile(ctx.profile.as_str()) else {
-        return Err(
-            CliError::user(format!("profile `{}` does not exist", ctx.profile))
-                .with_hint("create it with `sagecred configure`"),
-        );
+        return Err(ctx.unknown_profile(&ctx.profile));
     };
     let configured: Option<RoleArn> = profile
         .get("sagemaker_role_arn")

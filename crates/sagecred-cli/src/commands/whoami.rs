@@ -24,15 +24,7 @@ pub(super) fn run(ctx: &Context) -> Result<(), CliError> {
     let set = keys::load_profiles(ctx)?;
     let profile = set.profile(ctx.profile.as_str());
     if profile.is_none() && ctx.profile_named {
-        return Err(CliError::user(format!(
-            "profile `{}` is not in {} or {}",
-            ctx.profile,
-            ctx.files.config.display(),
-            ctx.files.credentials.display()
-        ))
-        .with_hint(
-            "list profiles with `sagecred profiles`, or create it with `sagecred configure`",
-        ));
+        return Err(ctx.unknown_profile(&ctx.profile));
     }
     let region = ctx.region_for(profile.as_ref().and_then(|p| p.get("region")))?;
     let identity = block_on(caller_identity(ctx, profile.is_some(), region.as_str()))??;
