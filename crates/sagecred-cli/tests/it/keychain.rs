@@ -198,10 +198,10 @@ fn credential_process_follows_the_contract_and_caches_sessions() {
         ],
         "",
     );
-    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(2));
     assert_eq!(out.stdout, b"");
     assert!(
-        stderr(&out).contains("no credentials for profile"),
+        stderr(&out).contains("error: profile `kc-none-") && stderr(&out).contains("is not in"),
         "{}",
         stderr(&out)
     );
@@ -428,8 +428,9 @@ fn remove_deletes_the_key_and_the_profile() {
         &["credential-process", "--profile", &profile, "--no-session"],
         "",
     );
-    assert!(!out.status.success());
-    assert!(stderr(&out).contains("no credentials"), "{}", stderr(&out));
+    // The profile is gone from both files, so it is unknown, as in every command.
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is not in"), "{}", stderr(&out));
 }
 
 #[test]
@@ -491,13 +492,19 @@ fn no_command_leaks_the_secret_even_with_debug() {
 fn keyutils_store_works_inside_a_session_keyring() {
     let env = TestEnv::new();
     let profile = unique_profile("ku");
+    // The environment removes the key when dropped, also if an assertion below fails; the
+    // session runs in a throwaway user namespace where the kernel allows one, so the key
+    // never reaches this user's persistent keyring at all.
+    env.track_keyring(&profile);
     let bin = env!("CARGO_BIN_EXE_sagecred");
     let script = format!(
         "printf '%s\\n%s\\n' {EXAMPLE_KEY_ID} '{EXAMPLE_SECRET}' | '{bin}' configure --profile {profile} --stdin --store keyutils && '{bin}' credential-process --profile {profile} --store keyutils --no-session"
     );
+    let wrapper = crate::cleanup::keyutils_session();
     let out = env
-        .program("keyctl")
-        .args(["session", "-", "sh", "-c", &script])
+        .program(wrapper[0])
+        .args(&wrapper[1..])
+        .args(["sh", "-c", &script])
         .output()
         .unwrap();
     assert_success(&out);
@@ -507,4 +514,12 @@ fn keyutils_store_works_inside_a_session_keyring() {
         "credential-process --profile {profile} --store keyutils\n"
     )));
     assert_no_secret_in_files(&env, EXAMPLE_SECRET);
+    if wrapper[0] == "unshare" {
+        assert!(
+            !crate::cleanup::in_persistent(&crate::cleanup::keyutils_description(
+                "sagecred", &profile
+            )),
+            "the key reached this user's persistent keyring"
+        );
+    }
 }

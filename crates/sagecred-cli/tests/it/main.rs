@@ -4,6 +4,8 @@
 //! AWS files. Tests that need AWS use the moto server that `cargo xtask test` starts
 //! (`SAGECRED_MOTO_ENDPOINT`); nothing here reaches a real AWS endpoint.
 
+#[path = "../../../sagecred-keychain/tests/it/cleanup.rs"]
+mod cleanup;
 mod common;
 #[path = "../../../sagecred-sso/tests/it/emulator.rs"]
 mod emulator;
