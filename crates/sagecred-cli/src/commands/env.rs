@@ -55,7 +55,9 @@ pub(super) fn run_env(ctx: &Context, args: &EnvArgs) -> Result<(), CliError> {
         creds = super::credentials::resolve(ctx, &ctx.profile, values.region.as_deref(), false)?;
         changes.extend(creds.changes());
     }
-    emit(shell, &changes)
+    emit(shell, &changes)?;
+    flush_notes();
+    Ok(())
 }
 
 pub(super) fn run_use(ctx: &Context, args: &UseArgs) -> Result<(), CliError> {
@@ -65,6 +67,7 @@ pub(super) fn run_use(ctx: &Context, args: &UseArgs) -> Result<(), CliError> {
         CREDENTIAL_VARS.into_iter().map(EnvChange::Unset).collect();
     changes.extend(values.changes(Mode::Switch));
     emit(shell, &changes)?;
+    flush_notes();
     if !ctx.env.in_shell_function && std::io::stdout().is_terminal() {
         eprintln!(
             "hint: this only printed the code; to switch shells with `sagecred use`, add the line from `sagecred shell-init {}` to your shell profile",
@@ -104,6 +107,23 @@ fn emit(shell: Shell, changes: &[EnvChange<'_>]) -> Result<(), CliError> {
     output::print(&code)
 }
 
+thread_local! {
+    /// Warnings about the profile, held back until the command has succeeded, so that a
+    /// failing command prints its one error line and nothing else.
+    static NOTES: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn note(text: String) {
+    NOTES.with(|n| n.borrow_mut().push(text));
+}
+
+/// Prints the warnings held back by [`note`].
+fn flush_notes() {
+    for text in NOTES.with(|n| std::mem::take(&mut *n.borrow_mut())) {
+        eprintln!("{text}");
+    }
+}
+
 /// The values `env` and `use` export for one profile.
 #[derive(Debug)]
 struct ProfileValues {
@@ -132,9 +152,9 @@ impl ProfileValues {
             if explicit {
                 return Err(ctx.unknown_profile(name));
             }
-            eprintln!(
+            note(format!(
                 "sagecred: no `{name}` profile yet; create one with `sagecred configure` or `sagecred import`"
-            );
+            ));
             return Ok(Self::unresolved(ctx, role_flag, mode));
         };
         Ok(Self::from_section(ctx, name, &section, role_flag, mode))
@@ -182,17 +202,17 @@ impl ProfileValues {
             region,
         });
         for skipped in &resolution.skipped {
-            eprintln!("sagecred: warning: {skipped}; ignoring it");
+            note(format!("sagecred: warning: {skipped}; ignoring it"));
         }
         if resolution.role.is_none() {
-            eprintln!(
+            note(format!(
                 "sagecred: no SageMaker role for profile `{name}`: run `sagecred role resolve --profile {name}` (or `sagecred whoami`) to cache the account id, or `sagecred role set ARN`"
-            );
+            ));
         }
         if region.is_none() {
-            eprintln!(
+            note(format!(
                 "sagecred: profile `{name}` has no region: run `sagecred configure --profile {name}` or set AWS_REGION"
-            );
+            ));
         }
         Self {
             profile: Some(name.as_str().to_owned()),

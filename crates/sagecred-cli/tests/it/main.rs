@@ -13,6 +13,7 @@ mod emulator;
 mod concurrency;
 mod configure;
 mod doctor;
+mod hostile;
 mod import;
 mod interop;
 mod keychain;
