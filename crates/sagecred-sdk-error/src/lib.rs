@@ -239,7 +239,9 @@ impl fmt::Display for Failure {
             }
             Cause::Unreachable(n) => write!(f, "the endpoint could not be reached: {n}"),
             Cause::Timeout => f.write_str("the endpoint did not answer in time"),
-            Cause::Endpoint => f.write_str("the endpoint URL is malformed"),
+            Cause::Endpoint => f.write_str(
+                "the endpoint URL is malformed (see AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE> and the profile's endpoint_url)",
+            ),
             Cause::Credentials => f.write_str("the credentials could not be loaded"),
             Cause::Construction => f.write_str("the request could not be built"),
             Cause::Dispatch => f.write_str("the request could not be sent"),
@@ -482,7 +484,10 @@ mod tests {
         let f = Failure::from_sdk(&err);
         assert_eq!(f.cause(), Cause::Endpoint);
         let shown = f.to_string();
-        assert_eq!(shown, "the endpoint URL is malformed");
+        assert!(
+            shown.starts_with("the endpoint URL is malformed"),
+            "{shown}"
+        );
         assert!(!shown.contains(SECRET));
     }
 

@@ -58,6 +58,8 @@ struct Run {
     expect: Expect,
     /// Text the error line must contain (for example the variable it names).
     mentions: Option<String>,
+    /// Run with `--debug`: the logs come first, the error line and hint last.
+    debug: bool,
 }
 
 impl Run {
@@ -68,6 +70,19 @@ impl Run {
             env: Vec::new(),
             expect,
             mentions: None,
+            debug: false,
+        }
+    }
+
+    /// The same run with `--debug`.
+    fn debug(&self) -> Self {
+        Self {
+            args: self.args.clone(),
+            stdin: self.stdin.clone(),
+            env: self.env.clone(),
+            expect: self.expect,
+            mentions: self.mentions.clone(),
+            debug: true,
         }
     }
 
@@ -197,6 +212,9 @@ fn check(case: &str, env: &TestEnv, stores: &[PathBuf], runs: &[Run]) -> Vec<Str
         let label = format!("[{case}] sagecred {}", run.args.join(" "));
         let before = snapshot(&env.home);
         let mut cmd = env.cmd();
+        if run.debug {
+            cmd.arg("--debug");
+        }
         cmd.args(&run.args);
         for (k, v) in &run.env {
             cmd.env(k, v);
@@ -220,7 +238,15 @@ fn check(case: &str, env: &TestEnv, stores: &[PathBuf], runs: &[Run]) -> Vec<Str
                 if code != want {
                     fail(format!("exit {code}, expected {want}"));
                 }
-                let lines: Vec<&str> = err_text.lines().collect();
+                let mut lines: Vec<&str> = err_text.lines().collect();
+                if run.debug {
+                    // Debug logs first; the error and its hint are still the last lines.
+                    let start = lines
+                        .iter()
+                        .rposition(|l| l.starts_with("error: "))
+                        .unwrap_or(0);
+                    lines.drain(..start);
+                }
                 let shape_ok = match lines.as_slice() {
                     [e] => e.starts_with("error: "),
                     [e, h] => e.starts_with("error: ") && h.starts_with("hint: "),
@@ -242,7 +268,7 @@ fn check(case: &str, env: &TestEnv, stores: &[PathBuf], runs: &[Run]) -> Vec<Str
                 fail(format!("a canary ({c}) was printed"));
             }
         }
-        if stderr.iter().any(|&b| b == 0x1b || b == 0x07) {
+        if !run.debug && stderr.iter().any(|&b| b == 0x1b || b == 0x07) {
             fail("raw escape or bell bytes on stderr".to_owned());
         }
         if stdout.iter().any(|&b| b == 0x1b || b == 0x07) {
@@ -639,6 +665,56 @@ fn sso_failures_never_show_a_token() {
             ],
         ));
     }
+    // The same failures with --debug: the SDK's debug logs carry no token either.
+    let (env, cache) = sso_env(true);
+    let mut env_endpoint = env.read_config();
+    env_endpoint = env_endpoint.replace(
+        "region = eu-west-1\n",
+        "region = eu-west-1\nendpoint_url = localhost:4566\n",
+    );
+    let debug_runs: Vec<Run> = [
+        Run::new(
+            &["credential-process", "--profile", "ssop"],
+            Expect::Code(4),
+        )
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_MAX_ATTEMPTS", "1"),
+        Run::new(
+            &["credential-process", "--profile", "ssop"],
+            Expect::Code(5),
+        )
+        .env("AWS_ENDPOINT_URL", emulator.url()),
+        Run::new(
+            &["login", "--profile", "ssop", "--no-browser"],
+            Expect::Code(2),
+        )
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", "bad url"),
+    ]
+    .iter()
+    .map(Run::debug)
+    .collect();
+    failures.extend(check(
+        "sso-debug",
+        &env,
+        std::slice::from_ref(&cache),
+        &debug_runs,
+    ));
+    // A malformed endpoint_url in the profile reaches the SDK (only variables are checked
+    // up front): the request it cannot send holds the client secret and refresh token,
+    // and neither the error nor the debug log may show it.
+    std::fs::write(&env.config, env_endpoint).unwrap();
+    let profile_endpoint = Run::new(
+        &["credential-process", "--profile", "ssop"],
+        Expect::Code(4),
+    )
+    .env("AWS_PROFILE", "ssop")
+    .mentions("endpoint URL is malformed");
+    failures.extend(check(
+        "sso-profile-endpoint",
+        &env,
+        std::slice::from_ref(&cache),
+        &[profile_endpoint.debug(), profile_endpoint],
+    ));
     assert_clean(failures);
 }
 
