@@ -69,22 +69,22 @@ pub(super) fn run(ctx: &Context, args: &MigrateArgs) -> Result<(), CliError> {
         }
         OutputFormat::Text => {
             if targets.is_empty() {
-                eprintln!(
+                crate::output::note(&format!(
                     "no plaintext keys in {}; nothing to migrate",
                     ctx.files.credentials.display()
-                );
+                ));
             }
             for name in &targets {
                 if args.dry_run {
-                    eprintln!(
+                    crate::output::note(&format!(
                         "would move profile `{name}` to the {}",
                         args_store_name(args.store)
-                    );
+                    ));
                 } else {
-                    eprintln!(
+                    crate::output::note(&format!(
                         "moved profile `{name}` to the {}; its plaintext lines are gone",
                         args_store_name(args.store)
-                    );
+                    ));
                 }
             }
             Ok(())

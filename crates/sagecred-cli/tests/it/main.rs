@@ -8,6 +8,7 @@ mod common;
 #[path = "../../../sagecred-sso/tests/it/emulator.rs"]
 mod emulator;
 
+mod child_env;
 mod concurrency;
 mod configure;
 mod doctor;
@@ -15,6 +16,7 @@ mod import;
 mod interop;
 mod keychain;
 mod man;
+mod output_safety;
 mod profiles;
 mod provision;
 mod role;
