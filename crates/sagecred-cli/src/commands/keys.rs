@@ -116,20 +116,54 @@ pub(super) fn save(
     existing_region: Option<&str>,
     settings: &ProfileSettings,
 ) -> Result<String, CliError> {
+    save_with(ctx, store, profile, creds, existing_region, settings, false)
+}
+
+/// [`save`] for `migrate`, which moves keys and changes no other line: the profile's
+/// `region` is left alone, whatever it is or lacks.
+pub(super) fn save_keeping_region(
+    ctx: &Context,
+    store: StoreChoice,
+    profile: &ProfileName,
+    creds: &Credentials,
+) -> Result<String, CliError> {
+    save_with(
+        ctx,
+        store,
+        profile,
+        creds,
+        None,
+        &ProfileSettings::default(),
+        true,
+    )
+}
+
+fn save_with(
+    ctx: &Context,
+    store: StoreChoice,
+    profile: &ProfileName,
+    creds: &Credentials,
+    existing_region: Option<&str>,
+    settings: &ProfileSettings,
+    keep_region: bool,
+) -> Result<String, CliError> {
     let section = SectionKey::Profile(profile.as_str().to_owned());
     // The region is always written, so that the profile works without AWS_REGION;
     // an existing one is kept unless a new one was given.
     let region = match (&settings.region, existing_region) {
-        (Some(r), _) => r.as_str().to_owned(),
-        (None, Some(r)) => r.to_owned(),
-        (None, None) => DEFAULT_REGION.to_owned(),
+        _ if keep_region => None,
+        (Some(r), _) => Some(r.as_str().to_owned()),
+        (None, Some(r)) => Some(r.to_owned()),
+        (None, None) => Some(DEFAULT_REGION.to_owned()),
     };
 
     let Some(backend) = backend_of(store) else {
         let file = FileStore::new(ctx.files.clone());
         block_on(file.put(profile, creds))??;
         sagecred_ini::edit(&ctx.files.config, FileKind::Config, |doc| {
-            doc.set(&section, "region", &region);
+            if let Some(region) = &region {
+                doc.set(&section, "region", region);
+            }
             if let Some(output) = &settings.cli_output {
                 doc.set(&section, "output", output);
             }
@@ -173,7 +207,9 @@ pub(super) fn save(
     // A session cached for an earlier key must not outlive it.
     keychain.delete_session(profile)?;
     sagecred_ini::edit(&ctx.files.config, FileKind::Config, |doc| {
-        doc.set(&section, "region", &region);
+        if let Some(region) = &region {
+            doc.set(&section, "region", region);
+        }
         doc.set(&section, "credential_process", &line);
         if let Some(output) = &settings.cli_output {
             doc.set(&section, "output", output);

@@ -16,6 +16,7 @@ mod import;
 mod interop;
 mod keychain;
 mod man;
+mod migrate_props;
 mod output_safety;
 mod profiles;
 mod provision;
