@@ -124,20 +124,18 @@ impl ProfileValues {
         // A streaming lookup: the config file is read through a small reused buffer,
         // never held whole, which keeps this shell-start path fast on huge files. The
         // credentials file is never read here, not even when the profile is missing from
-        // the config: a profile with keys alone has no region or role to export anyway.
+        // the config.
         let section = sagecred_ini::find_config_profile(&ctx.files, name.as_str())?;
         let explicit = mode == Mode::Switch || ctx.profile_named;
         let Some(section) = section else {
             if explicit {
-                // It may be a profile of the credentials file alone, which the SDKs use
-                // through AWS_PROFILE: name it, and say what is unknown.
-                output::note(&format!(
-                    "sagecred: profile `{name}` has no section in {}, so its region and SageMaker role are unknown (env reads only that file); create one with `sagecred configure --profile {name}`",
+                return Err(CliError::user(format!(
+                    "profile `{name}` is not in {}",
                     ctx.files.config.display()
-                ));
-                let mut values = Self::unresolved(ctx, role_flag, mode);
-                values.profile = Some(name.as_str().to_owned());
-                return Ok(values);
+                ))
+                .with_hint(format!(
+                    "`env` and `use` read only the config file: list profiles with `sagecred profiles`, create this one with `sagecred configure --profile {name}`, or for a profile that lives in the credentials file alone, `export AWS_PROFILE={name}`"
+                )));
             }
             output::note(&format!(
                 "sagecred: no `{name}` profile yet; create one with `sagecred configure` or `sagecred import`"

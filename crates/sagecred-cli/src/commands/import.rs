@@ -178,7 +178,7 @@ mod tests {
         .unwrap_err();
         let msg = e.to_string();
         assert!(
-            msg.starts_with("keys.csv: row 2: access key id `not-a-key`"),
+            msg.starts_with("keys.csv: row 2: access key id contains `n` at character 1"),
             "{msg}"
         );
         assert!(!msg.contains(SECRET));

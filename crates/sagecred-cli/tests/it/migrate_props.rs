@@ -82,36 +82,43 @@ fn env_never_reads_the_credentials_file() {
         format!("[keys-only]\nregion = us-west-2\nnot a property line\naws_access_key_id = {EXAMPLE_KEY_ID}\n"),
     )
     .unwrap();
+    // A profile the config lacks is unknown to env and use, whatever the credentials
+    // file holds: one line, exit 2, and not the credentials file's parse error.
     for args in [
         &["env", "--profile", "keys-only", "--shell", "bash"][..],
         &["use", "keys-only", "--shell", "bash"],
-        &["env", "--shell", "bash"],
     ] {
         let out = env.run(args, "");
-        assert_success(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         let err = stderr(&out);
-        assert!(!err.contains("error"), "{args:?}: {err}");
         assert!(
-            !stdout(&out).contains("us-west-2"),
-            "{args:?}: the region of the credentials file"
+            err.contains("profile `keys-only` is not in"),
+            "{args:?}: {err}"
         );
+        assert!(!err.contains("line 3"), "{args:?}: {err}");
+        assert_eq!(stdout(&out), "", "{args:?}");
     }
-    let out = env.run(&["env", "--profile", "keys-only", "--shell", "bash"], "");
+    // The default profile, not named and missing: a note, and what the environment gives.
+    let out = env.run(&["env", "--shell", "bash"], "");
+    assert_success(&out);
     assert!(
-        stdout(&out).contains("export AWS_PROFILE=keys-only"),
-        "{}",
-        stdout(&out)
-    );
-    assert!(
-        stderr(&out).contains("has no section in"),
+        stderr(&out).contains("no `default` profile yet"),
         "{}",
         stderr(&out)
+    );
+    // A profile in the config is served although the credentials file is malformed.
+    let out = env.run(&["env", "--profile", "other", "--shell", "bash"], "");
+    assert_success(&out);
+    assert!(
+        stdout(&out).contains("export AWS_REGION=eu-west-1"),
+        "{}",
+        stdout(&out)
     );
 
     // Not even opened: a credentials "file" that is a directory changes nothing.
     std::fs::remove_file(&env.credentials).unwrap();
     std::fs::create_dir(&env.credentials).unwrap();
-    let out = env.run(&["env", "--profile", "keys-only", "--shell", "bash"], "");
+    let out = env.run(&["env", "--profile", "other", "--shell", "bash"], "");
     assert_success(&out);
 }
 
