@@ -7,8 +7,8 @@ use std::time::Duration;
 use aws_config::SdkConfig;
 use sagecred_core::{Partition, ProfileName};
 use sagecred_provision::{
-    BucketAccess, SAGEMAKER_FULL_ACCESS, SageMakerAccess, TRAINING_JOBS_MAX_RESULTS,
-    check_bucket, list_training_jobs, s3_client,
+    BucketAccess, SAGEMAKER_FULL_ACCESS, SageMakerAccess, TRAINING_JOBS_MAX_RESULTS, check_bucket,
+    list_training_jobs, s3_client,
 };
 use sagecred_sso::Pacer;
 

@@ -106,7 +106,11 @@ impl Caller {
 
     /// The ARN of a policy given by name (the guide's) or already as an ARN (any other).
     fn policy_arn(&self, name: &str) -> String {
-        policy_arn(self.identity.partition, self.identity.account.as_str(), name)
+        policy_arn(
+            self.identity.partition,
+            self.identity.account.as_str(),
+            name,
+        )
     }
 }
 
@@ -181,12 +185,21 @@ pub fn attachments_check(
     if missing.is_empty() {
         return Check::pass(id, format!("{who} has {}", expected.join(", ")));
     }
-    Check::fail(id, format!("{who} lacks {}", missing.join(", ")), fix(missing))
+    Check::fail(
+        id,
+        format!("{who} lacks {}", missing.join(", ")),
+        fix(missing),
+    )
 }
 
 /// The `role-trust` check: the role must let SageMaker assume it. The fix installs the
 /// trust policy `provision` installs, `aws:SourceAccount` condition included.
-pub fn trust_check(role: &str, document: &str, partition: Partition, account: &sagecred_core::AccountId) -> Check {
+pub fn trust_check(
+    role: &str,
+    document: &str,
+    partition: Partition,
+    account: &sagecred_core::AccountId,
+) -> Check {
     let fix = || Fix::UpdateTrust {
         role: role.to_owned(),
         document: sagecred_provision::trust_policy_document(
@@ -261,7 +274,10 @@ pub fn key_age(
             )),
         )
     } else {
-        Check::pass(CheckId::KeyAge, format!("access key {which} is {days} days old"))
+        Check::pass(
+            CheckId::KeyAge,
+            format!("access key {which} is {days} days old"),
+        )
     }
 }
 
@@ -312,7 +328,10 @@ pub async fn aws_checks(config: &SdkConfig, inputs: &AwsInputs) -> Vec<Check> {
             )),
         ));
     } else {
-        checks.push(Check::pass(CheckId::RootCredentials, "not the account root"));
+        checks.push(Check::pass(
+            CheckId::RootCredentials,
+            "not the account root",
+        ));
     }
 
     let iam = aws_sdk_iam::Client::new(config);
@@ -681,8 +700,16 @@ mod tests {
         assert!(c.reason.starts_with("unknown key"), "{}", c.reason);
         assert!(c.reason.contains("AKIA************MPLE"), "{}", c.reason);
         assert!(!c.reason.contains("AKIAIOSFODNN7EXAMPLE"), "{}", c.reason);
-        assert_eq!(c.fix.unwrap().to_string(), "sagecred configure --profile dev");
-        let c = identity_failure(&f("ExpiredToken"), "ASIAXXXXXXXXXXXXXXXX", SourceKind::Sso, &profile());
+        assert_eq!(
+            c.fix.unwrap().to_string(),
+            "sagecred configure --profile dev"
+        );
+        let c = identity_failure(
+            &f("ExpiredToken"),
+            "ASIAXXXXXXXXXXXXXXXX",
+            SourceKind::Sso,
+            &profile(),
+        );
         assert!(c.reason.starts_with("expired session"), "{}", c.reason);
         assert_eq!(c.fix.unwrap().to_string(), "sagecred login --profile dev");
         let net = AwsFailure {
@@ -701,15 +728,27 @@ mod tests {
         let c = trust_check("R", r#"{"Statement":[]}"#, Partition::Aws, &account);
         assert_eq!(c.status, crate::Status::Fail);
         let fix = c.fix.unwrap().to_string();
-        assert!(fix.starts_with("aws iam update-assume-role-policy --role-name R --policy-document '"), "{fix}");
-        assert!(fix.contains(r#""aws:SourceAccount":"123456789012""#), "{fix}");
+        assert!(
+            fix.starts_with("aws iam update-assume-role-policy --role-name R --policy-document '"),
+            "{fix}"
+        );
+        assert!(
+            fix.contains(r#""aws:SourceAccount":"123456789012""#),
+            "{fix}"
+        );
         let doc = sagecred_provision::trust_policy_document(
             sagecred_provision::Mode::GuideDefault,
             Partition::Aws,
             &account,
         );
-        assert_eq!(trust_check("R", &doc, Partition::Aws, &account).status, crate::Status::Pass);
-        assert_eq!(trust_check("R", "%zz", Partition::Aws, &account).status, crate::Status::Fail);
+        assert_eq!(
+            trust_check("R", &doc, Partition::Aws, &account).status,
+            crate::Status::Pass
+        );
+        assert_eq!(
+            trust_check("R", "%zz", Partition::Aws, &account).status,
+            crate::Status::Fail
+        );
     }
 
     #[test]

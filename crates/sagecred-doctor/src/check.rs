@@ -362,7 +362,11 @@ mod tests {
         let ids: Vec<_> = report.checks().iter().map(|c| c.id).collect();
         assert_eq!(
             ids,
-            [CheckId::Credentials, CheckId::Region, CheckId::FilePermissions]
+            [
+                CheckId::Credentials,
+                CheckId::Region,
+                CheckId::FilePermissions
+            ]
         );
         assert_eq!(report.failed(), 1);
         assert_eq!(report.count(Status::Pass), 2);

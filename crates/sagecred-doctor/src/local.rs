@@ -107,7 +107,11 @@ pub struct PrivateFile {
 /// The files that must be private: the credentials file (secrets), the config file (no
 /// secret, so only a warning) and every token in `sso_cache` (SSO tokens mint role
 /// credentials). Files that do not exist are left out.
-pub fn private_files(config: &Path, credentials: &Path, sso_cache: Option<&Path>) -> Vec<PrivateFile> {
+pub fn private_files(
+    config: &Path,
+    credentials: &Path,
+    sso_cache: Option<&Path>,
+) -> Vec<PrivateFile> {
     let mut files = vec![
         PrivateFile {
             path: credentials.to_path_buf(),
@@ -226,7 +230,10 @@ mod tests {
         let creds = Path::new("/h/.aws/credentials");
         assert_eq!(plaintext_check(&[], creds).status, Status::Pass);
         let one = plaintext_check(&["dev".into()], creds);
-        assert_eq!(one.fix.unwrap().to_string(), "sagecred migrate --profile dev");
+        assert_eq!(
+            one.fix.unwrap().to_string(),
+            "sagecred migrate --profile dev"
+        );
         let many = plaintext_check(&["a".into(), "b".into()], creds);
         assert!(many.reason.contains("`a`, `b`"), "{}", many.reason);
         assert_eq!(many.fix.unwrap().to_string(), "sagecred migrate --all");

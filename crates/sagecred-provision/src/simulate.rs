@@ -43,8 +43,16 @@ pub async fn simulate_training_access(
     let p = partition.as_str();
     let asks: [(&[&str], String, bool); 4] = [
         (&SIMULATED_ACTIONS[..1], role_arn.to_owned(), true),
-        (&SIMULATED_ACTIONS[1..2], format!("arn:{p}:s3:::{bucket}"), false),
-        (&SIMULATED_ACTIONS[2..4], format!("arn:{p}:s3:::{bucket}/*"), false),
+        (
+            &SIMULATED_ACTIONS[1..2],
+            format!("arn:{p}:s3:::{bucket}"),
+            false,
+        ),
+        (
+            &SIMULATED_ACTIONS[2..4],
+            format!("arn:{p}:s3:::{bucket}/*"),
+            false,
+        ),
         (&SIMULATED_ACTIONS[4..], "*".to_owned(), false),
     ];
     let mut denied = Vec::new();
@@ -59,10 +67,7 @@ pub async fn simulate_training_access(
         if with_context {
             request = request.context_entries(pass_role_context.clone());
         }
-        let out = request
-            .send()
-            .await
-            .map_err(|e| AwsFailure::from_sdk(&e))?;
+        let out = request.send().await.map_err(|e| AwsFailure::from_sdk(&e))?;
         for result in out.evaluation_results() {
             if result.eval_decision() != &PolicyEvaluationDecisionType::Allowed {
                 denied.push(result.eval_action_name().to_owned());

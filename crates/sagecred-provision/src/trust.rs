@@ -47,7 +47,10 @@ mod tests {
     fn installed_trust_policies_trust_sagemaker_raw_and_url_encoded() {
         let account: AccountId = "123456789012".parse().unwrap();
         let raw = trust_policy_document(Mode::GuideDefault, Partition::Aws, &account);
-        assert!(raw.contains("\"aws:SourceAccount\":\"123456789012\""), "{raw}");
+        assert!(
+            raw.contains("\"aws:SourceAccount\":\"123456789012\""),
+            "{raw}"
+        );
         assert_eq!(trusts_sagemaker(&raw), Ok(true));
         let encoded = raw
             .replace('{', "%7B")
