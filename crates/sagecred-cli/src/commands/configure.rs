@@ -51,11 +51,11 @@ pub(super) fn run(ctx: &Context, args: &ConfigureArgs) -> Result<(), CliError> {
         current_region.as_deref(),
         &settings,
     )?;
-    eprintln!(
+    crate::output::note(&format!(
         "stored key {} for profile `{}` in {location}",
         creds.access_key_id().masked(),
         ctx.profile
-    );
+    ));
     Ok(())
 }
 
@@ -110,10 +110,6 @@ fn read_stdin_pair() -> Result<Credentials, CliError> {
     credentials_from(key_id, secret, "line 1 of stdin", "line 2 of stdin")
 }
 
-/// The longest secret access key accepted. AWS's are 40 characters; S3-compatible stores
-/// use other lengths, never this many.
-const SECRET_MAX: usize = 256;
-
 /// Validates a key pair. Errors say where the bad value came from and what is wrong with
 /// it (length, kind of character, position), and never repeat the key id or the secret:
 /// a value in the wrong place is usually the secret.
@@ -158,12 +154,11 @@ pub(super) fn credentials_from(
         ))
         .with_hint("paste the secret again, exactly as the console showed it"));
     }
-    let n = secret.chars().count();
-    if n > SECRET_MAX {
-        return Err(CliError::user(format!(
-            "{secret_origin}: the secret access key is {n} characters long; AWS's are 40, and sagecred accepts at most {SECRET_MAX}"
-        )));
-    }
+    // A bound on what is stored; the error gives the length, never the value.
+    sagecred_core::check_secret_access_key(secret).map_err(|e| {
+        CliError::user(format!("{secret_origin}: {e}"))
+            .with_hint("paste the secret again, exactly as the console showed it")
+    })?;
     Ok(Credentials::new(key_id, Secret::from(secret)))
 }
 

@@ -24,7 +24,7 @@ fn serve(ctx: &Context, args: &CredentialProcessArgs) -> Result<(), CliError> {
     let (section, sso) = sso::profile_settings(ctx, &ctx.profile)?;
     if let Some(sso) = sso {
         let creds = sso::role_credentials(ctx, &ctx.profile, &sso, args.login, args.no_browser)?;
-        return output::print(&session::process_json(&creds));
+        return output::print_exact(&session::process_json(&creds));
     }
     let Some(backend) = backend_of(args.store) else {
         return Err(CliError::user(
@@ -37,5 +37,5 @@ fn serve(ctx: &Context, args: &CredentialProcessArgs) -> Result<(), CliError> {
     } else {
         session::temporary(ctx, &store, &ctx.profile, &section)?
     };
-    output::print(&session::process_json(&creds))
+    output::print_exact(&session::process_json(&creds))
 }
