@@ -1,5 +1,6 @@
 //! Integration tests of sagecred-ini, linked into one binary so that the crate builds once.
 
+mod canaries;
 mod conformance;
 mod edits;
 mod files;
@@ -7,3 +8,4 @@ mod lookup;
 mod preserve;
 mod props;
 mod store;
+mod targets;
