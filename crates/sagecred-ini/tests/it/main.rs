@@ -3,6 +3,8 @@
 mod canaries;
 mod conformance;
 mod edits;
+// File modes and symlinks: POSIX only.
+#[cfg(unix)]
 mod files;
 mod lookup;
 mod preserve;
