@@ -3,7 +3,6 @@
 //! holds a canary.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 
 use proptest::prelude::*;
 use sagecred_core::{CredentialStore, Credentials};
@@ -135,7 +134,12 @@ proptest! {
         };
         fs::write(&files.config, &bytes).unwrap();
         fs::write(&files.credentials, &bytes).unwrap();
-        fs::set_permissions(&files.credentials, fs::Permissions::from_mode(0o600)).unwrap();
+        #[cfg(unix)]
+        fs::set_permissions(
+            &files.credentials,
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .unwrap();
 
         if let Err(err) = ProfileSet::load(&files) {
             check_ini_error("ProfileSet::load", &err);

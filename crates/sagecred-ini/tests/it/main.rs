@@ -10,4 +10,6 @@ mod lookup;
 mod preserve;
 mod props;
 mod store;
+// Devices, FIFOs, sockets and file modes: POSIX only.
+#[cfg(unix)]
 mod targets;

@@ -1,7 +1,6 @@
 //! `FileStore`: the plaintext credential store over the credentials file.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 
 use sagecred_core::{CredentialStore, Credentials, ProfileName, StoreError, StoreKind};
 use sagecred_ini::{AwsFiles, FileStore};
@@ -16,7 +15,8 @@ fn setup(credentials: Option<&str>) -> (tempfile::TempDir, FileStore, std::path:
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(&path, text).unwrap();
         // As `aws configure` leaves it: a credentials file others may read is refused.
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+        #[cfg(unix)]
+        fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     }
     let store = FileStore::new(AwsFiles {
         config: dir.path().join(".aws/config"),
