@@ -11,11 +11,11 @@
 //! CLI turns into exit 0). What is given up is the "thread 'main' has overflowed its stack"
 //! message: a stack overflow ends in a plain SIGSEGV. `std::env::args` still works, as
 //! glibc hands argv to Rust's `.init_array` hook.
-#![cfg_attr(all(target_os = "linux", target_env = "gnu"), no_main)]
+#![cfg_attr(all(target_os = "linux", target_env = "gnu", not(test)), no_main)]
 
 // The entry point must be a C function, and its set-up calls libc directly: this module is
 // the crate's only unsafe code, three libc calls at start.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
 #[allow(unsafe_code)]
 mod start {
     use std::ffi::{c_char, c_int, c_short, c_ulong};
@@ -66,7 +66,8 @@ mod start {
     }
 }
 
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+// Elsewhere, and in the (empty) unit-test build of this file, Rust's own start-up.
+#[cfg(not(all(target_os = "linux", target_env = "gnu", not(test))))]
 fn main() -> std::process::ExitCode {
     sagecred_cli::run()
 }
