@@ -85,15 +85,24 @@ pub(crate) fn credential_process_line(
             exe.display()
         ))
     })?;
-    // The SDKs run the line through a POSIX shell or shlex, so quote the path as sh would.
-    let exe = sagecred_shell::quote_posix(exe).map_err(|e| CliError::internal(e.to_string()))?;
-    let store = match backend {
-        Backend::Keyutils => " --store keyutils",
-        _ => "",
-    };
-    Ok(format!(
-        "{exe} credential-process --profile {profile}{store}"
-    ))
+    // The SDKs split the line with their platform's rules (a POSIX shell or shlex; cmd.exe or
+    // CommandLineToArgvW on Windows), so join it with those, from the path users know.
+    let exe = sagecred_shell::argv::strip_verbatim(exe);
+    let mut args = vec![
+        exe.as_ref(),
+        "credential-process",
+        "--profile",
+        profile.as_str(),
+    ];
+    if backend == Backend::Keyutils {
+        args.extend(["--store", "keyutils"]);
+    }
+    sagecred_shell::argv::join(sagecred_shell::argv::Rules::native(), &args).map_err(|e| {
+        CliError::user(format!(
+            "cannot write the credential_process line for profile `{profile}`: {e}"
+        ))
+        .with_hint("rename the profile, or install sagecred in a plainer directory")
+    })
 }
 
 /// Opens a keychain store and checks that it can be used, before anything is written.
