@@ -97,7 +97,9 @@ impl CliError {
         self.kind
     }
 
-    /// Prints the error to stderr and returns its exit code.
+    /// Prints the error to stderr and returns its exit code. The message and hint were
+    /// escaped when the error was built.
+    #[allow(clippy::print_stderr)] // The one error sink; values are escaped in `new`.
     pub(crate) fn report(&self) -> ExitCode {
         if self.kind != ErrorKind::BrokenPipe {
             eprintln!("error: {}", self.message);

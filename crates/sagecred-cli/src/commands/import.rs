@@ -180,7 +180,9 @@ mod tests {
         .unwrap_err();
         let msg = e.to_string();
         assert!(
-            msg.starts_with("keys.csv: row 2: access key id contains `n` at character 1"),
+            msg.starts_with(
+                "keys.csv: row 2: access key id is not valid: character 1 is a lower-case letter"
+            ),
             "{msg}"
         );
         assert!(!msg.contains(SECRET));

@@ -107,7 +107,7 @@ fn bad_input_is_refused_with_a_precise_error() {
         (
             &["--profile", "dev"],
             "not-a-key\nsecret\n".into(),
-            "access key id contains `n` at character 1",
+            "access key id is not valid: character 1 is a lower-case letter",
         ),
         (
             &["--profile", "dev"],
