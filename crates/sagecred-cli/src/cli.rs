@@ -499,6 +499,10 @@ pub struct ConfigureArgs {
     /// Where to keep the keys
     #[arg(long, value_enum, default_value_t = StoreChoice::Keychain)]
     pub store: StoreChoice,
+
+    /// With --store file: write the keys even into a credentials file other users can read
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Arguments of `import`.
@@ -515,6 +519,10 @@ pub struct ImportArgs {
     /// Where to keep the keys
     #[arg(long, value_enum, default_value_t = StoreChoice::Keychain)]
     pub store: StoreChoice,
+
+    /// With --store file: write the keys even into a credentials file other users can read
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// What `provision`, `teardown` and `setup` manage.

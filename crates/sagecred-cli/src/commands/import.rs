@@ -23,6 +23,7 @@ pub(crate) struct ImportedKey {
 
 pub(super) fn run(ctx: &Context, args: &ImportArgs) -> Result<(), CliError> {
     let profiles = keys::load_profiles(ctx)?;
+    keys::check_targets(ctx, args.store, args.force)?;
     let current_region = profiles
         .profile(ctx.profile.as_str())
         .and_then(|p| p.get("region").map(str::to_owned));
@@ -32,6 +33,7 @@ pub(super) fn run(ctx: &Context, args: &ImportArgs) -> Result<(), CliError> {
         region: args.region.clone(),
         cli_output: None,
         user_name: key.user_name.clone(),
+        force: args.force,
     };
     let location = keys::save(
         ctx,

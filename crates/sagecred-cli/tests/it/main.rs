@@ -31,4 +31,5 @@ mod role;
 mod rotate;
 mod shells;
 mod sso;
+mod targets;
 mod whoami;
