@@ -858,7 +858,6 @@ fn debug_logs_have_no_colour_off_a_terminal_or_with_no_color() {
 /// Malformed AWS files with the secret in them: the parse error names file and line, never
 /// the line's text. Needs helper `ini`'s parser errors.
 #[test]
-#[ignore = "needs ini's parse errors that never quote the line (issue 12 part 2)"]
 fn malformed_aws_files_fail_cleanly_across_commands() {
     let id = EXAMPLE_KEY_ID;
     let mut shapes: Vec<(String, String)> = Vec::new();
@@ -929,10 +928,79 @@ fn malformed_aws_files_fail_cleanly_across_commands() {
     assert_clean(failures);
 }
 
+/// A malformed config file (with a secret pasted into it) stops every command that reads
+/// it, the hot paths included, with exit 3 and no quote of the line.
+#[test]
+fn a_malformed_config_stops_every_command() {
+    let s = CANARY_PLUS;
+    let id = EXAMPLE_KEY_ID;
+    let mut failures = Vec::new();
+    for (name, text) in [
+        ("unclosed", format!("[profile p\nregion = us-east-1 {s}\n")),
+        (
+            "secret-line",
+            format!("[profile p]\nregion = us-east-1\n{s}\n"),
+        ),
+        (
+            "header-secret",
+            format!("[profile p] {s}\nregion = us-east-1\n"),
+        ),
+    ] {
+        let env = TestEnv::with_endpoint("http://127.0.0.1:9");
+        std::fs::write(&env.config, text).unwrap();
+        let csv = outside(
+            &env,
+            "keys.csv",
+            format!("Access key ID,Secret access key\n{id},{s}\n").as_bytes(),
+        );
+        let runs: Vec<Run> = [
+            &["profiles"][..],
+            &["env", "--profile", "p"],
+            &["use", "p", "--shell", "bash"],
+            &["credential-process", "--profile", "p"],
+            &["exec", "p", "--", "true"],
+            &["whoami", "--profile", "p"],
+            &["role", "--profile", "p"],
+            &["remove", "p", "--yes"],
+            &["doctor", "--profile", "p"],
+            &["provision", "--profile", "p"],
+            &["configure", "--profile", "q", "--stdin", "--store", "file"],
+            &["import", &csv, "--profile", "q", "--store", "file"],
+            &["migrate", "--all", "--dry-run"],
+            &["login", "--profile", "p", "--no-browser"],
+            &[
+                "sso",
+                "configure",
+                "--profile",
+                "q",
+                "--sso-session",
+                "team",
+                "--start-url",
+                "https://d-1234567890.awsapps.com/start",
+                "--sso-region",
+                "us-east-1",
+                "--account-id",
+                "111122223333",
+                "--role-name",
+                "Dev",
+                "--yes",
+            ],
+        ]
+        .iter()
+        .map(|args| {
+            Run::new(args, Expect::Code(3))
+                .stdin(format!("{id}\n{s}\n"))
+                .env("AWS_MAX_ATTEMPTS", "1")
+        })
+        .collect();
+        failures.extend(check(name, &env, std::slice::from_ref(&env.config), &runs));
+    }
+    assert_clean(failures);
+}
+
 /// Non-regular targets for the AWS files: nothing but a regular file is ever replaced, and
 /// nothing is created beside it. Needs helper `ini`'s refusal of non-regular targets.
 #[test]
-#[ignore = "needs ini's refusal of non-regular write targets (issue 12 part 1)"]
 fn non_regular_targets_are_never_replaced() {
     let s = CANARY_SECRET;
     let mut failures = Vec::new();
@@ -982,6 +1050,47 @@ fn non_regular_targets_are_never_replaced() {
             })
             .collect();
         failures.extend(check(&format!("target-{target}"), &env, &[], &runs));
+        // The config file as the target: every command that writes it refuses.
+        let config_runs: Vec<Run> = [
+            &["configure", "--profile", "p", "--stdin", "--store", "file"][..],
+            &[
+                "role",
+                "set",
+                "arn:aws:iam::123456789012:role/R",
+                "--profile",
+                "p",
+            ],
+            &[
+                "sso",
+                "configure",
+                "--profile",
+                "q",
+                "--sso-session",
+                "team",
+                "--start-url",
+                "https://d-1234567890.awsapps.com/start",
+                "--sso-region",
+                "us-east-1",
+                "--account-id",
+                "111122223333",
+                "--role-name",
+                "Dev",
+                "--yes",
+            ],
+        ]
+        .iter()
+        .map(|args| {
+            Run::new(args, Expect::Code(2))
+                .stdin(format!("{EXAMPLE_KEY_ID}\n{s}\n"))
+                .env("AWS_CONFIG_FILE", &path.display().to_string())
+        })
+        .collect();
+        failures.extend(check(
+            &format!("config-target-{target}"),
+            &env,
+            &[],
+            &config_runs,
+        ));
         if target == "dev-null" {
             let meta = std::fs::metadata("/dev/null").unwrap();
             assert!(
@@ -1006,7 +1115,6 @@ fn non_regular_targets_are_never_replaced() {
 /// Escape sequences and huge values in the config: shown escaped and bounded, never raw.
 /// Needs helper `output`'s escaping and bounds.
 #[test]
-#[ignore = "needs output's escaping and bounds in `profiles` (issue 12 part 3)"]
 fn escapes_and_huge_values_in_the_config_stay_inert_and_bounded() {
     let mut failures = Vec::new();
     let huge = "a".repeat(10 << 20);
