@@ -29,13 +29,19 @@ impl Drop for TestEnv {
     /// stored keys for, also when the test failed: those stores outlive the temporary home
     /// (keyutils keys even the session, through the persistent keyring).
     fn drop(&mut self) {
-        let mut names = self.keyring_profiles.borrow().clone();
-        names.extend(keychain_profiles_in(&self.read_config()));
-        names.sort();
-        names.dedup();
+        // Tracked names are unique to the test run: their kernel keys may go too. Names
+        // found in the config only lose their (private) Secret Service items; keyutils
+        // tests run in a throwaway user namespace, which keeps them out of this user's
+        // persistent keyring in the first place.
+        let tracked = self.keyring_profiles.borrow().clone();
         let mut guard = crate::cleanup::KeyringGuard::new();
-        for name in &names {
-            guard = guard.sagecred_profile(name);
+        for name in &tracked {
+            guard = guard.sagecred_profile(name, true);
+        }
+        for name in keychain_profiles_in(&self.read_config()) {
+            if !tracked.contains(&name) {
+                guard = guard.sagecred_profile(&name, false);
+            }
         }
         drop(guard);
     }

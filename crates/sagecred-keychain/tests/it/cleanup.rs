@@ -55,11 +55,15 @@ impl KeyringGuard {
 
 impl KeyringGuard {
     /// Removes everything sagecred keeps for `profile` under its real service names
-    /// (`sagecred`, `sagecred-session`), in the kernel keyring and the Secret Service.
-    /// Only for profile names no other test uses at the same time.
+    /// (`sagecred`, `sagecred-session`): the Secret Service items (of the private Secret
+    /// Service the tests run), and with `keyutils` the keys in this user's persistent
+    /// keyring. That keyring is the real one, shared with the user's own keys, so
+    /// `keyutils` is only for profile names made unique to a test run.
     #[must_use]
-    pub(crate) fn sagecred_profile(mut self, profile: &str) -> Self {
-        self = self.keyutils("sagecred", profile);
+    pub(crate) fn sagecred_profile(mut self, profile: &str, keyutils: bool) -> Self {
+        if keyutils {
+            self = self.keyutils("sagecred", profile);
+        }
         for s in ["sagecred", "sagecred-session"] {
             self.secret_service_items
                 .push((s.to_owned(), profile.to_owned()));
