@@ -37,6 +37,8 @@ mod error;
 mod json;
 mod plan;
 mod rotate;
+mod sdk_config;
+mod sdk_yaml;
 mod teardown;
 mod verify;
 
@@ -60,5 +62,11 @@ pub use rotate::{
     RotateOptions, RotateOutcome, RotateProgress, RotateStep, iam_client_for, recover, rotate,
     rotate_finish, user_name_from_arn,
 };
+pub use sdk_config::{
+    SDK_CONFIG_FILE_NAME, SDK_SCHEMA_VERSION, SdkConfigCheck, SdkConfigEnv, SdkConfigError,
+    SdkConfigValues, SdkKey, SdkKeyPlan, SdkMismatch, SdkPlatform, check_sdk_config,
+    edit_sdk_config_text, plan_sdk_config, read_sdk_config, sdk_config_path, write_sdk_config,
+};
+pub use sdk_yaml::YamlError;
 pub use teardown::{teardown_apply, teardown_plan};
 pub use verify::{CallerIdentity, VerifyRetry, caller_identity, verify_key};
