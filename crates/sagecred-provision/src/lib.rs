@@ -51,7 +51,7 @@ pub use counter::ApiCallCounter;
 pub use desired::{
     DEFAULT_ECR_REPOSITORY, DesiredState, ECR_FULL_ACCESS, IAM_READ_ONLY_ACCESS, MANAGED_BY_KEY,
     MANAGED_BY_VALUE, Mode, PolicySpec, ProvisionOptions, RoleSpec, SAGEMAKER_FULL_ACCESS,
-    UserSpec,
+    UserSpec, symbol,
 };
 pub use discover::discover;
 pub use emit::{emit_cloudformation, emit_terraform};

@@ -179,20 +179,31 @@ fn print_plan(ctx: &Context, plan: &Plan, applied: bool) -> Result<(), CliError>
 }
 
 pub(super) fn run_provision(ctx: &Context, args: &ProvisionArgs) -> Result<(), CliError> {
-    let set = keys::load_profiles(ctx)?;
     if let Some(format) = args.emit {
-        let prepared = prepare(ctx, args, &set, args.include_access_key)?;
+        // Offline: the code names the account and partition symbolically, so no
+        // credentials and no AWS call are needed.
+        let options = ProvisionOptions {
+            bucket: args.bucket.clone(),
+            role_name: args.role_name.clone(),
+            policy_name: args.policy_name.clone(),
+            user_name: (!args.no_user).then(|| args.user_name.clone()),
+            least_privilege: args.least_privilege,
+            create_access_key: args.include_access_key && !args.no_user,
+            ..ProvisionOptions::default()
+        };
         if args.include_access_key {
             eprintln!(
                 "warning: the access key's secret will live in the stack's state and outputs, not in your keychain"
             );
         }
         let code = match format {
-            EmitFormat::Cloudformation => emit_cloudformation(&prepared.desired),
-            EmitFormat::Terraform => emit_terraform(&prepared.desired),
-        };
+            EmitFormat::Cloudformation => emit_cloudformation(&options),
+            EmitFormat::Terraform => emit_terraform(&options),
+        }
+        .map_err(provision_error)?;
         return output::print(&code);
     }
+    let set = keys::load_profiles(ctx)?;
     // The store must work before a key is created that it would have to hold.
     if args.apply
         && !args.no_user
