@@ -437,6 +437,9 @@ pub enum RoleAction {
         /// The role ARN, as shown by the IAM console or `aws iam get-role`
         #[arg(value_name = "ARN")]
         arn: String,
+        /// Leave the SageMaker Python SDK's defaults file (~/.config/sagemaker/config.yaml) alone
+        #[arg(long)]
+        no_sdk_config: bool,
     },
     /// Ask AWS: cache the account id (STS) and the role's exact ARN (IAM GetRole)
     #[command(
@@ -563,6 +566,10 @@ pub struct ProvisionArgs {
     /// With --emit, include an access key resource (its secret then lives in the stack's state)
     #[arg(long, requires = "emit")]
     pub include_access_key: bool,
+
+    /// Leave the SageMaker Python SDK's defaults file (~/.config/sagemaker/config.yaml) alone
+    #[arg(long)]
+    pub no_sdk_config: bool,
 }
 
 /// Infrastructure-as-code formats for `provision --emit`.

@@ -31,6 +31,9 @@ pub(crate) struct Env {
     pub(crate) browser: Option<String>,
     /// Whether `DBUS_SESSION_BUS_ADDRESS` names a session bus (Linux keychain access).
     pub(crate) session_bus: bool,
+    /// Where the SageMaker Python SDK's defaults file is: its override variable, and the
+    /// directories `platformdirs` starts from.
+    pub(crate) sagemaker_sdk: sagecred_provision::SdkConfigEnv,
 }
 
 impl Env {
@@ -50,6 +53,12 @@ impl Env {
             in_shell_function: std::env::var_os("SAGECRED_SHELL_FUNCTION").is_some(),
             browser: text("BROWSER"),
             session_bus: os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+            sagemaker_sdk: sagecred_provision::SdkConfigEnv {
+                user_config_override: os("SAGEMAKER_USER_CONFIG_OVERRIDE").map(PathBuf::from),
+                xdg_config_home: os("XDG_CONFIG_HOME").map(PathBuf::from),
+                local_app_data: os("LOCALAPPDATA").map(PathBuf::from),
+                home: os("HOME").map(PathBuf::from).or_else(dirs::home_dir),
+            },
         }
     }
 

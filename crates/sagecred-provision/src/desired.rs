@@ -96,12 +96,13 @@ impl Mode {
                 "AmazonEC2ContainerRegistryFullAccess lets the user create, change and delete every ECR repository".to_owned(),
                 "IAMReadOnlyAccess lets the user read every IAM user, role and policy in the account".to_owned(),
                 "the custom policy lets the role write CloudWatch Logs anywhere (arn:aws:logs:*:*:*)".to_owned(),
+                "policy linters (parliament) report RESOURCE_STAR on the custom policy's ECR pull actions: the guide grants them on every repository (\"Resource\": \"*\"); --least-privilege scopes them to one".to_owned(),
             ],
             Self::LeastPrivilege => vec![
                 "mode: least privilege (--least-privilege)".to_owned(),
                 "the user may pass only the execution role, and only to sagemaker.amazonaws.com".to_owned(),
                 "the user gets training-job actions, push and pull on one ECR repository, and read of its own user and the role".to_owned(),
-                "the role trusts SageMaker training jobs of this account only, and writes logs only under /aws/sagemaker/TrainingJobs".to_owned(),
+                "the role trusts SageMaker training jobs of this account only, writes logs only under /aws/sagemaker/TrainingJobs, and pulls images from one ECR repository".to_owned(),
                 "the guide's default would instead attach AmazonSageMakerFullAccess (which lets the user pass any role to SageMaker), AmazonEC2ContainerRegistryFullAccess and IAMReadOnlyAccess to the user".to_owned(),
             ],
         };

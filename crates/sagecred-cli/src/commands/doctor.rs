@@ -111,6 +111,9 @@ pub(super) fn run(ctx: &Context, args: &DoctorArgs) -> Result<(), CliError> {
     }
     checks.extend(file_checks(ctx));
     checks.push(plaintext_check(ctx, &set));
+    if let Some(check) = profile.as_ref().and_then(|p| sdk_config_check(ctx, p)) {
+        checks.push(check);
+    }
 
     match &profile {
         None => checks.push(Check::fail(
@@ -146,6 +149,7 @@ fn order(name: &str) -> usize {
         "role-trust",
         "role-policies",
         "sagemaker-role-env",
+        "sagemaker-sdk-config",
         "permissions",
         "s3-bucket",
         "sagemaker",
@@ -255,6 +259,59 @@ fn region_check(ctx: &Context, profile: Option<&Section>) -> Check {
             ),
         ),
     }
+}
+
+/// The SageMaker Python SDK's defaults file against the profile's role and bucket
+/// (`sagecred_provision::check_sdk_config`); no check when the profile names no role.
+fn sdk_config_check(ctx: &Context, profile: &Section) -> Option<Check> {
+    use sagecred_provision::SdkConfigCheck;
+    const NAME: &str = "sagemaker-sdk-config";
+    let role = profile.get("sagemaker_role_arn")?;
+    let bucket = profile.get("sagemaker_bucket");
+    let path = super::sdk_config::path(ctx)?;
+    let shown = path.display();
+    let fix = format!("sagecred role set {role} --profile {}", ctx.profile);
+    Some(
+        match sagecred_provision::check_sdk_config(&path, Some(role), bucket) {
+            SdkConfigCheck::Agrees => {
+                Check::pass(NAME, format!("{shown} names the profile's role and bucket"))
+            }
+            SdkConfigCheck::NoFile => Check::pass(
+                NAME,
+                format!(
+                    "no sagemaker sdk defaults file at {shown}: pass role= to the sdk, or write it with `{fix}`"
+                ),
+            ),
+            SdkConfigCheck::Disagrees { mismatches } => Check::warn(
+                NAME,
+                mismatches
+                    .iter()
+                    .map(|m| match &m.found {
+                        Some(found) => format!(
+                            "{shown} sets {} to `{found}`, but profile `{}` uses `{}`",
+                            m.key.dotted(),
+                            ctx.profile,
+                            m.expected
+                        ),
+                        None => format!(
+                            "{shown} has no {}; profile `{}` uses `{}`",
+                            m.key.dotted(),
+                            ctx.profile,
+                            m.expected
+                        ),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                format!("{fix} (in a terminal, answer yes to replace), or edit {shown}"),
+            ),
+            SdkConfigCheck::Unreadable { reason } => Check::warn(
+                NAME,
+                reason,
+                format!("fix {shown} by hand: sagecred changes only files it can edit safely"),
+            ),
+            _ => return None,
+        },
+    )
 }
 
 /// The credentials file must be private (it may hold secrets); the config file holds no
