@@ -22,13 +22,20 @@ except ImportError:  # SDK v3
     from sagemaker.core.config.config import _load_config_from_file as load
     SDK = "v3"
 
+# The SDK logs to stdout too: the result is the one line that starts with this marker.
+MARKER = "sagecred-result "
+
+
+def emit(result) -> None:
+    print(MARKER + json.dumps(result), flush=True)
+
 
 def main() -> None:
     config = load(sys.argv[1])
     # The same check the SDK makes on every file it loads.
     jsonschema.validate(config, SCHEMA)
     sm = config.get("SageMaker", {})
-    json.dump(
+    emit(
         {
             "sdk": SDK,
             "RoleArn": sm.get("TrainingJob", {}).get("RoleArn"),
@@ -37,8 +44,7 @@ def main() -> None:
             .get("Session", {})
             .get("DefaultS3Bucket"),
             "TelemetryOptOut": sm.get("PythonSDK", {}).get("Modules", {}).get("TelemetryOptOut"),
-        },
-        sys.stdout,
+        }
     )
 
 

@@ -18,6 +18,13 @@ from sagemaker.session import Session
 # A training image in the caller's account; moto does not pull it.
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/unet-training:latest"
 
+# The SDK logs to stdout too: the result is the one line that starts with this marker.
+MARKER = "sagecred-result "
+
+
+def emit(result) -> None:
+    print(MARKER + json.dumps(result), flush=True)
+
 
 def main() -> None:
     mode = sys.argv[1]
@@ -35,14 +42,13 @@ def main() -> None:
     estimator.fit(wait=False, logs=False)
     name = estimator.latest_training_job.name
     job = session.sagemaker_client.describe_training_job(TrainingJobName=name)
-    json.dump(
+    emit(
         {
             "TrainingJobName": name,
             "RoleArn": job["RoleArn"],
             "S3OutputPath": job["OutputDataConfig"]["S3OutputPath"],
             "DefaultBucket": session.default_bucket(),
-        },
-        sys.stdout,
+        }
     )
 
 

@@ -18,6 +18,13 @@ from sagemaker.train.configs import Compute, OutputDataConfig
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/unet-training:latest"
 
+# The SDK logs to stdout too: the result is the one line that starts with this marker.
+MARKER = "sagecred-result "
+
+
+def emit(result) -> None:
+    print(MARKER + json.dumps(result), flush=True)
+
 
 def main() -> None:
     session = Session()
@@ -33,13 +40,12 @@ def main() -> None:
     trainer.train(wait=False, logs=False)
     name = trainer._latest_training_job.training_job_name
     job = boto3.client("sagemaker").describe_training_job(TrainingJobName=name)
-    json.dump(
+    emit(
         {
             "TrainingJobName": name,
             "RoleArn": job["RoleArn"],
             "S3OutputPath": job["OutputDataConfig"]["S3OutputPath"],
-        },
-        sys.stdout,
+        }
     )
 
 
