@@ -182,7 +182,8 @@ pub enum Command {
         sagecred provision --profile admin                       # print the plan, change nothing\n  \
         sagecred provision --profile admin --apply               # make it, store the new key\n  \
         sagecred provision --profile admin --output json         # the plan as JSON\n  \
-        sagecred provision --emit cloudformation > sagemaker-iam.json\n\n\
+        sagecred provision --emit cloudformation > sagemaker-iam.json   # offline, any account\n  \
+        sagecred provision --profile admin --apply --no-sdk-config   # leave ~/.config/sagemaker alone\n\n\
         --profile names the administrator's credentials that make the changes; the new user's\n\
         key goes straight into the store under --key-profile and is never shown.")]
     Provision(ProvisionArgs),
@@ -202,7 +203,9 @@ pub enum Command {
         access tests with the new key (list the bucket, list SageMaker training jobs), and prints\n\
         the line to add to your shell profile. A missing bucket is created when you agree, or\n\
         with --create-bucket: in the profile's region, public access blocked, encrypted (SSE-S3).\n\
-        The exit code is 3 when an access test fails.")]
+        The role and bucket go into the SageMaker Python SDK's defaults file\n\
+        (~/.config/sagemaker/config.yaml) unless --no-sdk-config; with --yes, a value there that\n\
+        this profile did not write is kept. The exit code is 3 when an access test fails.")]
     Setup(SetupArgs),
 
     /// Sign in to IAM Identity Center (SSO) with the device flow; the token is shared with the AWS CLI
@@ -431,7 +434,7 @@ pub struct RoleArgs {
 pub enum RoleAction {
     /// Store a role ARN as the profile's sagemaker_role_arn
     #[command(
-        after_help = "Examples:\n  sagecred role set arn:aws:iam::123456789012:role/ml/Trainer --profile dev"
+        after_help = "Examples:\n  sagecred role set arn:aws:iam::123456789012:role/ml/Trainer --profile dev\n  sagecred role set arn:aws:iam::123456789012:role/ml/Trainer --no-sdk-config\n\nIt also offers to write the role into the SageMaker Python SDK's defaults file."
     )]
     Set {
         /// The role ARN, as shown by the IAM console or `aws iam get-role`
