@@ -14,7 +14,7 @@ pub(super) fn run(ctx: &Context, args: &CredentialProcessArgs) -> Result<(), Cli
     let (section, sso) = sso::profile_settings(ctx, &ctx.profile)?;
     if let Some(sso) = sso {
         let creds = sso::role_credentials(ctx, &ctx.profile, &sso, args.login, args.no_browser)?;
-        return output::print(&session::process_json(&creds));
+        return output::print_exact(&session::process_json(&creds));
     }
     let Some(backend) = backend_of(args.store) else {
         return Err(CliError::user(
@@ -27,5 +27,5 @@ pub(super) fn run(ctx: &Context, args: &CredentialProcessArgs) -> Result<(), Cli
     } else {
         session::temporary(ctx, &store, &ctx.profile, &section)?
     };
-    output::print(&session::process_json(&creds))
+    output::print_exact(&session::process_json(&creds))
 }

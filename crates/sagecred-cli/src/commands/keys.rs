@@ -85,15 +85,24 @@ pub(crate) fn credential_process_line(
             exe.display()
         ))
     })?;
-    // The SDKs run the line through a POSIX shell or shlex, so quote the path as sh would.
-    let exe = sagecred_shell::quote_posix(exe).map_err(|e| CliError::internal(e.to_string()))?;
-    let store = match backend {
-        Backend::Keyutils => " --store keyutils",
-        _ => "",
-    };
-    Ok(format!(
-        "{exe} credential-process --profile {profile}{store}"
-    ))
+    // The SDKs split the line with their platform's rules (a POSIX shell or shlex; cmd.exe or
+    // CommandLineToArgvW on Windows), so join it with those, from the path users know.
+    let exe = sagecred_shell::argv::strip_verbatim(exe);
+    let mut args = vec![
+        exe.as_ref(),
+        "credential-process",
+        "--profile",
+        profile.as_str(),
+    ];
+    if backend == Backend::Keyutils {
+        args.extend(["--store", "keyutils"]);
+    }
+    sagecred_shell::argv::join(sagecred_shell::argv::Rules::native(), &args).map_err(|e| {
+        CliError::user(format!(
+            "cannot write the credential_process line for profile `{profile}`: {e}"
+        ))
+        .with_hint("rename the profile, or install sagecred in a plainer directory")
+    })
 }
 
 /// Opens a keychain store and checks that it can be used, before anything is written.
@@ -116,20 +125,54 @@ pub(super) fn save(
     existing_region: Option<&str>,
     settings: &ProfileSettings,
 ) -> Result<String, CliError> {
+    save_with(ctx, store, profile, creds, existing_region, settings, false)
+}
+
+/// [`save`] for `migrate`, which moves keys and changes no other line: the profile's
+/// `region` is left alone, whatever it is or lacks.
+pub(super) fn save_keeping_region(
+    ctx: &Context,
+    store: StoreChoice,
+    profile: &ProfileName,
+    creds: &Credentials,
+) -> Result<String, CliError> {
+    save_with(
+        ctx,
+        store,
+        profile,
+        creds,
+        None,
+        &ProfileSettings::default(),
+        true,
+    )
+}
+
+fn save_with(
+    ctx: &Context,
+    store: StoreChoice,
+    profile: &ProfileName,
+    creds: &Credentials,
+    existing_region: Option<&str>,
+    settings: &ProfileSettings,
+    keep_region: bool,
+) -> Result<String, CliError> {
     let section = SectionKey::Profile(profile.as_str().to_owned());
     // The region is always written, so that the profile works without AWS_REGION;
     // an existing one is kept unless a new one was given.
     let region = match (&settings.region, existing_region) {
-        (Some(r), _) => r.as_str().to_owned(),
-        (None, Some(r)) => r.to_owned(),
-        (None, None) => DEFAULT_REGION.to_owned(),
+        _ if keep_region => None,
+        (Some(r), _) => Some(r.as_str().to_owned()),
+        (None, Some(r)) => Some(r.to_owned()),
+        (None, None) => Some(DEFAULT_REGION.to_owned()),
     };
 
     let Some(backend) = backend_of(store) else {
         let file = FileStore::new(ctx.files.clone());
         block_on(file.put(profile, creds))??;
         sagecred_ini::edit(&ctx.files.config, FileKind::Config, |doc| {
-            doc.set(&section, "region", &region);
+            if let Some(region) = &region {
+                doc.set(&section, "region", region);
+            }
             if let Some(output) = &settings.cli_output {
                 doc.set(&section, "output", output);
             }
@@ -173,7 +216,9 @@ pub(super) fn save(
     // A session cached for an earlier key must not outlive it.
     keychain.delete_session(profile)?;
     sagecred_ini::edit(&ctx.files.config, FileKind::Config, |doc| {
-        doc.set(&section, "region", &region);
+        if let Some(region) = &region {
+            doc.set(&section, "region", region);
+        }
         doc.set(&section, "credential_process", &line);
         if let Some(output) = &settings.cli_output {
             doc.set(&section, "output", output);

@@ -33,7 +33,7 @@ fn show(ctx: &Context) -> Result<(), CliError> {
         region: ctx.env.region().or(section.get("region")),
     });
     for skipped in &resolution.skipped {
-        eprintln!("warning: {skipped}; ignoring it");
+        crate::output::note(&format!("warning: {skipped}; ignoring it"));
     }
     let Some((arn, source)) = resolution.role else {
         return Err(CliError::config(format!(
@@ -65,14 +65,14 @@ fn set(ctx: &Context, arn: &str, no_sdk_config: bool) -> Result<(), CliError> {
     if let Some(account) = current.as_ref().and_then(|p| p.get("aws_account_id"))
         && account != arn.account().as_str()
     {
-        eprintln!(
+        crate::output::note(&format!(
             "warning: the role is in account {} but profile `{}` signs in to account {account}",
             arn.account(),
             ctx.profile
-        );
+        ));
     }
     write_role(ctx, &arn, None)?;
-    eprintln!("profile `{}` now uses {arn}", ctx.profile);
+    crate::output::note(&format!("profile `{}` now uses {arn}", ctx.profile));
     if !no_sdk_config {
         let get = |key: &str| current.as_ref().and_then(|p| p.get(key).map(str::to_owned));
         let previous = sagecred_provision::SdkConfigValues {
@@ -163,9 +163,9 @@ fn resolve(ctx: &Context, name: Option<&str>) -> Result<(), CliError> {
                 .map_err(|e| CliError::user(e.to_string()))?,
             };
             if code == "NoSuchEntity" {
-                eprintln!(
+                crate::output::note(&format!(
                     "warning: role `{role_name}` does not exist in account {account}; create it as the setup guide's Part 1 describes, or name the right one with --name"
-                );
+                ));
                 (arn, "assumed: the role does not exist yet")
             } else if code == "AccessDenied" || raw_status == Some(403) {
                 (

@@ -48,14 +48,16 @@ pub(super) fn offer(
     interactive: bool,
 ) -> Result<(), CliError> {
     let Some(path) = path(ctx) else {
-        eprintln!("note: no home directory, so the sagemaker sdk defaults file was not written");
+        output::note("note: no home directory, so the sagemaker sdk defaults file was not written");
         return Ok(());
     };
     let shown = path.display();
     let current = match read_sdk_config(&path) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("warning: {e}; it was left as it is (pass --no-sdk-config to skip it)");
+            output::note(&format!(
+                "warning: {e}; it was left as it is (pass --no-sdk-config to skip it)"
+            ));
             return Ok(());
         }
     };
@@ -79,7 +81,7 @@ pub(super) fn offer(
                 }
                 SdkKeyPlan::Same => continue,
             };
-            eprintln!("  {}: {what} `{value}`", key.dotted());
+            output::note(&format!("  {}: {what} `{value}`", key.dotted()));
         }
         yes(
             &format!(
@@ -91,7 +93,7 @@ pub(super) fn offer(
         true
     };
     if !proceed {
-        eprintln!("the sagemaker sdk defaults file was left as it is");
+        output::note("the sagemaker sdk defaults file was left as it is");
         return Ok(());
     }
     for (key, p) in &pending {
@@ -118,25 +120,25 @@ pub(super) fn offer(
     }
     if !changes.is_empty() {
         match write_sdk_config(&path, &changes) {
-            Ok(true) => eprintln!(
+            Ok(true) => output::note(&format!(
                 "wrote {} to the sagemaker sdk defaults file {shown}",
                 changes
                     .iter()
                     .map(|(k, _)| k.dotted())
                     .collect::<Vec<_>>()
                     .join(" and ")
-            ),
+            )),
             Ok(false) => {}
-            Err(e) => {
-                eprintln!("warning: {e}; it was left as it is (pass --no-sdk-config to skip it)")
-            }
+            Err(e) => output::note(&format!(
+                "warning: {e}; it was left as it is (pass --no-sdk-config to skip it)"
+            )),
         }
     }
     for (key, found, value) in kept {
-        eprintln!(
+        output::note(&format!(
             "warning: {shown} keeps {} = `{found}`; the sagemaker sdk will use it instead of `{value}`. To change it, edit the file, or run the command again in a terminal and answer yes",
             key.dotted()
-        );
+        ));
     }
     Ok(())
 }

@@ -3,11 +3,16 @@
 //! Every test runs the binary with a cleared environment, a temporary `HOME` and its own
 //! AWS files. Tests that need AWS use the moto server that `cargo xtask test` starts
 //! (`SAGECRED_MOTO_ENDPOINT`); nothing here reaches a real AWS endpoint.
+//!
+//! They run POSIX shells, the Secret Service and file modes, so they are Unix-only; the
+//! Windows binary has its own end-to-end checks under Wine (`xtask/src/windows/e2e.rs`).
+#![cfg(unix)]
 
 mod common;
 #[path = "../../../sagecred-sso/tests/it/emulator.rs"]
 mod emulator;
 
+mod child_env;
 mod concurrency;
 mod configure;
 mod doctor;
@@ -15,6 +20,8 @@ mod import;
 mod interop;
 mod keychain;
 mod man;
+mod migrate_props;
+mod output_safety;
 mod profiles;
 mod provision;
 mod role;

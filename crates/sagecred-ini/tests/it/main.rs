@@ -2,6 +2,8 @@
 
 mod conformance;
 mod edits;
+// File modes and symlinks: POSIX only.
+#[cfg(unix)]
 mod files;
 mod lookup;
 mod preserve;
