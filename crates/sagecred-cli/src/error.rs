@@ -14,6 +14,9 @@ pub enum ErrorKind {
     Aws,
     /// A credential store is unavailable or refused. Exit 5.
     Store,
+    /// `doctor` or `setup` ran, and at least one of their checks failed. Exit 6, so that
+    /// scripts can tell "the setup needs a fix" from "a file is malformed" (3).
+    CheckFailed,
     /// A bug or an unexpected system failure. Exit 70 (EX_SOFTWARE).
     Internal,
     /// stdout was closed by its reader (`sagecred profiles | head -1`): not a failure.
@@ -29,6 +32,7 @@ impl ErrorKind {
             Self::Config => 3,
             Self::Aws => 4,
             Self::Store => 5,
+            Self::CheckFailed => 6,
             Self::Internal => 70,
         }
     }
@@ -82,6 +86,13 @@ impl CliError {
         self
     }
 
+    /// Puts `prefix` before the message.
+    #[must_use]
+    pub fn with_message_prefix(mut self, prefix: &str) -> Self {
+        self.message.insert_str(0, prefix);
+        self
+    }
+
     /// Puts `prefix` before the hint (or makes it the hint when there is none).
     #[must_use]
     pub fn with_hint_prefix(mut self, prefix: &str) -> Self {
@@ -92,12 +103,19 @@ impl CliError {
         self
     }
 
+    /// The hint line, if any.
+    pub fn hint(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+
     /// The kind of this error.
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 
-    /// Prints the error to stderr and returns its exit code.
+    /// Prints the error to stderr and returns its exit code. The message and hint were
+    /// escaped when the error was built.
+    #[allow(clippy::print_stderr)] // The one error sink; values are escaped in `new`.
     pub(crate) fn report(&self) -> ExitCode {
         if self.kind != ErrorKind::BrokenPipe {
             eprintln!("error: {}", self.message);

@@ -391,9 +391,10 @@ pub(super) fn run_setup(ctx: &Context, args: &SetupArgs) -> Result<(), CliError>
         }))?;
     }
     if failed > 0 {
-        return Err(CliError::config(format!(
-            "the iam setup is done, but {failed} of the guide's access tests failed"
-        ))
+        return Err(CliError::new(
+            ErrorKind::CheckFailed,
+            format!("the iam setup is done, but {failed} of the guide's access tests failed"),
+        )
         .with_hint(format!(
             "run the fix shown for each failed check, then `sagecred doctor --profile {}`",
             if p.no_user { &ctx.profile } else { key }
