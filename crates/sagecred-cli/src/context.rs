@@ -34,6 +34,9 @@ pub(crate) struct Env {
     /// `AWS_ENDPOINT_URL` and every `AWS_ENDPOINT_URL_<SERVICE>` that is set, as the SDKs
     /// will read them (none when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`), sorted by name.
     pub(crate) endpoint_vars: Vec<(String, String)>,
+    /// Where the SageMaker Python SDK's defaults file is: its override variable, and the
+    /// directories `platformdirs` starts from.
+    pub(crate) sagemaker_sdk: sagecred_provision::SdkConfigEnv,
 }
 
 impl Env {
@@ -54,6 +57,12 @@ impl Env {
             browser: text("BROWSER"),
             session_bus: os("DBUS_SESSION_BUS_ADDRESS").is_some(),
             endpoint_vars: endpoint_vars(),
+            sagemaker_sdk: sagecred_provision::SdkConfigEnv {
+                user_config_override: os("SAGEMAKER_USER_CONFIG_OVERRIDE").map(PathBuf::from),
+                xdg_config_home: os("XDG_CONFIG_HOME").map(PathBuf::from),
+                local_app_data: os("LOCALAPPDATA").map(PathBuf::from),
+                home: os("HOME").map(PathBuf::from).or_else(dirs::home_dir),
+            },
         }
     }
 

@@ -17,6 +17,7 @@ mod provision;
 mod remove;
 mod role;
 mod rotate;
+mod sdk_config;
 mod session;
 mod shell_init;
 mod sso;

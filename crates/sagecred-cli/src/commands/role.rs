@@ -17,7 +17,7 @@ use crate::output;
 pub(super) fn run(ctx: &Context, args: &RoleArgs) -> Result<(), CliError> {
     match &args.action {
         None => show(ctx),
-        Some(RoleAction::Set { arn }) => set(ctx, arn),
+        Some(RoleAction::Set { arn, no_sdk_config }) => set(ctx, arn, *no_sdk_config),
         Some(RoleAction::Resolve { name }) => resolve(ctx, name.as_deref()),
     }
 }
@@ -55,7 +55,7 @@ fn show(ctx: &Context) -> Result<(), CliError> {
     }
 }
 
-fn set(ctx: &Context, arn: &str) -> Result<(), CliError> {
+fn set(ctx: &Context, arn: &str, no_sdk_config: bool) -> Result<(), CliError> {
     let arn: RoleArn = arn.trim().parse().map_err(|e| {
         CliError::user(format!("{e}"))
             .with_hint("copy the ARN from the IAM console or `aws iam get-role`")
@@ -73,6 +73,22 @@ fn set(ctx: &Context, arn: &str) -> Result<(), CliError> {
     }
     write_role(ctx, &arn, None)?;
     crate::output::note(&format!("profile `{}` now uses {arn}", ctx.profile));
+    if !no_sdk_config {
+        let get = |key: &str| current.as_ref().and_then(|p| p.get(key).map(str::to_owned));
+        let previous = sagecred_provision::SdkConfigValues {
+            role_arn: get("sagemaker_role_arn"),
+            bucket: get("sagemaker_bucket"),
+        };
+        let arn_text = arn.to_string();
+        let mut wanted = vec![(
+            sagecred_provision::SdkKey::TrainingJobRoleArn,
+            arn_text.as_str(),
+        )];
+        if let Some(bucket) = previous.bucket.as_deref() {
+            wanted.push((sagecred_provision::SdkKey::DefaultS3Bucket, bucket));
+        }
+        super::sdk_config::offer(ctx, &wanted, &previous, super::sdk_config::can_ask())?;
+    }
     Ok(())
 }
 

@@ -349,7 +349,7 @@ fn a_detached_policy_fails_the_user_policy_check() {
         )
     );
     assert!(
-        stderr(&out).contains(&format!("1 of 16 checks failed for profile `{}`", s.user)),
+        stderr(&out).contains(&format!("1 of 17 checks failed for profile `{}`", s.user)),
         "{}",
         stderr(&out)
     );

@@ -29,6 +29,7 @@ mod profiles;
 mod provision;
 mod role;
 mod rotate;
+mod sdk;
 mod shells;
 mod sso;
 mod targets;
