@@ -165,12 +165,13 @@ fn from_ini(err: &sagecred_ini::IniError) -> CliError {
         // One line: the message says what the path is and that nothing was written.
         IniError::NotAFile { .. } => CliError::user(err.to_string()),
         IniError::ReadOnly { path, .. } => CliError::user(err.to_string()).with_hint(format!(
-            "nothing was written; make it writable with `chmod 600 {}` to let sagecred change it",
+            "the file was left as it is; make it writable with `chmod 600 {}` and run the \
+             command again",
             path.display()
         )),
         IniError::NotPrivate { path, .. } => CliError::user(err.to_string()).with_hint(format!(
-            "nothing was written; make it private with `chmod 600 {}` (`configure` and `import` \
-             take --force to write to it as it is)",
+            "the file was left as it is; make it private with `chmod 600 {}` (`configure` and \
+             `import` take --force to write to it as it is)",
             path.display()
         )),
         _ => CliError::config(err.to_string()),

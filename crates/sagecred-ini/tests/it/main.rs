@@ -13,3 +13,5 @@ mod store;
 // Devices, FIFOs, sockets and file modes: POSIX only.
 #[cfg(unix)]
 mod targets;
+#[cfg(windows)]
+mod windows_targets;
