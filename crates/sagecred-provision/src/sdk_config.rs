@@ -254,7 +254,13 @@ pub fn edit_sdk_config_text(
             doc.set(&["SchemaVersion"], SDK_SCHEMA_VERSION)
                 .map_err(unsupported(path))?;
         }
-        Some(v) if v == SDK_SCHEMA_VERSION && schema_version_is_string(&doc) => {}
+        // `SchemaVersion: 1.0` unquoted is a number to YAML, which the SDK's schema refuses.
+        Some(v)
+            if v == SDK_SCHEMA_VERSION
+                && doc
+                    .is_quoted(&["SchemaVersion"])
+                    .map_err(unsupported(path))?
+                    == Some(true) => {}
         Some(_) => {
             return Err(SdkConfigError::SchemaVersion {
                 path: path.to_owned(),
@@ -265,15 +271,6 @@ pub fn edit_sdk_config_text(
         doc.set(key.path(), value).map_err(unsupported(path))?;
     }
     Ok(doc.render())
-}
-
-/// `SchemaVersion: 1.0` unquoted is a number to YAML, which the SDK's schema refuses.
-fn schema_version_is_string(doc: &YamlDoc) -> bool {
-    doc.render().lines().any(|l| {
-        let l = l.trim_start_matches('\u{feff}').trim_end();
-        let v = l.strip_prefix("SchemaVersion:").map(str::trim_start);
-        matches!(v, Some(v) if v.starts_with("'1.0'") || v.starts_with("\"1.0\""))
-    })
 }
 
 /// Sets `changes` in the file at `path` under the lock sagecred uses for every file it

@@ -206,6 +206,21 @@ impl YamlDoc {
         }
     }
 
+    /// Whether the scalar at `path` is written quoted (so YAML reads it as a string even
+    /// when it looks like a number); `None` when there is no scalar there.
+    pub(crate) fn is_quoted(&self, path: &[&str]) -> Result<Option<bool>, YamlError> {
+        match self.find(path)? {
+            Found::Leaf(Entry {
+                line,
+                inline: Inline::Scalar { start, .. },
+                ..
+            }) => Ok(Some(
+                self.lines[line].text[start..].starts_with(['\'', '"']),
+            )),
+            _ => Ok(None),
+        }
+    }
+
     /// Sets the scalar at `path` to `value` (written single-quoted), creating the mappings
     /// on the way. Returns whether the text changed.
     pub(crate) fn set(&mut self, path: &[&str], value: &str) -> Result<bool, YamlError> {
