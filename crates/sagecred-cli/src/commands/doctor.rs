@@ -166,7 +166,7 @@ async fn aws_checks(
     let creds = match provider.provide_credentials().await {
         Ok(c) => c,
         Err(e) => {
-            let error = crate::error::error_chain(&e);
+            let error = sagecred_sdk_error::describe_credentials_error(&e);
             return Ok(vec![aws::credentials_unresolved(p, source, &error)]);
         }
     };
@@ -223,11 +223,14 @@ fn report(ctx: &Context, report: &Report) -> Result<(), CliError> {
         }
     }
     if failed > 0 {
-        return Err(CliError::config(format!(
-            "{failed} of {} checks failed for profile `{}`",
-            checks.len(),
-            ctx.profile
-        ))
+        return Err(CliError::new(
+            crate::error::ErrorKind::CheckFailed,
+            format!(
+                "{failed} of {} checks failed for profile `{}`",
+                checks.len(),
+                ctx.profile
+            ),
+        )
         .with_hint("run the fix shown for each failed check, then `sagecred doctor` again"));
     }
     Ok(())

@@ -16,10 +16,7 @@ pub(super) fn run(ctx: &Context, args: &ExecArgs) -> Result<(), CliError> {
     let profile = &args.target;
     let set = ProfileSet::load(&ctx.files)?;
     let Some(section) = set.profile(profile.as_str()) else {
-        return Err(
-            CliError::user(format!("profile `{profile}` does not exist"))
-                .with_hint("list profiles with `sagecred profiles`"),
-        );
+        return Err(ctx.unknown_profile(profile));
     };
     let region = ctx.region_for(section.get("region"))?;
 

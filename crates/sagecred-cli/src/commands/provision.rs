@@ -216,6 +216,9 @@ pub(super) fn run_provision(ctx: &Context, args: &ProvisionArgs) -> Result<(), C
     {
         keys::open_keychain(backend)?;
     }
+    if args.apply && !args.no_user {
+        keys::check_targets(ctx, args.store, false)?;
+    }
     let prepared = prepare(ctx, args, &set, true)?;
     let iam = aws_sdk_iam::Client::new(&prepared.config);
     let plan = block_on(discover(&iam, &prepared.desired))?.map_err(provision_error)?;
@@ -254,6 +257,7 @@ fn apply_plan(
             region: prepared.region.parse().ok(),
             cli_output: None,
             user_name: Some(args.user_name.clone()),
+            force: false,
         };
         let location = keys::save(ctx, args.store, key, creds, None, &settings)?;
         crate::output::note(&format!(
@@ -375,6 +379,9 @@ pub(super) fn run_setup(ctx: &Context, args: &SetupArgs) -> Result<(), CliError>
     if let Some(backend) = backend_of(p.store) {
         keys::open_keychain(backend)?;
     }
+    if !p.no_user {
+        keys::check_targets(ctx, p.store, false)?;
+    }
     let set = keys::load_profiles(ctx)?;
     let prepared = prepare(ctx, &p, &set, true)?;
     let iam = aws_sdk_iam::Client::new(&prepared.config);
@@ -412,9 +419,10 @@ pub(super) fn run_setup(ctx: &Context, args: &SetupArgs) -> Result<(), CliError>
         }))?;
     }
     if failed > 0 {
-        return Err(CliError::config(format!(
-            "the iam setup is done, but {failed} of the guide's access tests failed"
-        ))
+        return Err(CliError::new(
+            ErrorKind::CheckFailed,
+            format!("the iam setup is done, but {failed} of the guide's access tests failed"),
+        )
         .with_hint(format!(
             "run the fix shown for each failed check, then `sagecred doctor --profile {}`",
             if p.no_user { &ctx.profile } else { key }

@@ -17,10 +17,7 @@ pub(super) fn run(ctx: &Context, args: &RemoveArgs) -> Result<(), CliError> {
     let profile = &args.target;
     let set = ProfileSet::load(&ctx.files)?;
     let Some(section) = set.profile(profile.as_str()) else {
-        return Err(
-            CliError::user(format!("profile `{profile}` does not exist"))
-                .with_hint("list profiles with `sagecred profiles`"),
-        );
+        return Err(ctx.unknown_profile(profile));
     };
     if !args.yes {
         if !std::io::stdin().is_terminal() {

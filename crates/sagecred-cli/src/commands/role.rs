@@ -2,7 +2,7 @@
 //! looking it up in AWS.
 
 use aws_config::BehaviorVersion;
-use aws_sdk_iam::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_iam::error::ProvideErrorMetadata;
 use sagecred_core::role::{RoleInputs, resolve_role};
 use sagecred_core::{DEFAULT_ROLE_NAME, RoleArn};
 use sagecred_ini::{FileKind, ProfileSet, SectionKey};
@@ -106,10 +106,7 @@ fn write_role(ctx: &Context, arn: &RoleArn, account: Option<&str>) -> Result<(),
 fn resolve(ctx: &Context, name: Option<&str>) -> Result<(), CliError> {
     let set = ProfileSet::load(&ctx.files)?;
     let Some(profile) = set.profile(ctx.profile.as_str()) else {
-        return Err(
-            CliError::user(format!("profile `{}` does not exist", ctx.profile))
-                .with_hint("create it with `sagecred configure`"),
-        );
+        return Err(ctx.unknown_profile(&ctx.profile));
     };
     let configured: Option<RoleArn> = profile
         .get("sagemaker_role_arn")
@@ -173,10 +170,13 @@ fn resolve(ctx: &Context, name: Option<&str>) -> Result<(), CliError> {
                     "assumed: iam:GetRole is not permitted, so a role path cannot be checked",
                 )
             } else {
-                return Err(CliError::aws(format!(
-                    "iam:GetRole for `{role_name}` failed: {}",
-                    DisplayErrorContext(&err)
-                )));
+                return Err(crate::aws_error::call_failed(
+                    ctx,
+                    &format!("iam:GetRole for `{role_name}`"),
+                    "IAM",
+                    &sagecred_sdk_error::Failure::from_sdk(&err),
+                    "the keys were refused; check them with `sagecred whoami`",
+                ));
             }
         }
     };

@@ -8,6 +8,8 @@
 //! Windows binary has its own end-to-end checks under Wine (`xtask/src/windows/e2e.rs`).
 #![cfg(unix)]
 
+#[path = "../../../sagecred-keychain/tests/it/cleanup.rs"]
+mod cleanup;
 mod common;
 #[path = "../../../sagecred-sso/tests/it/emulator.rs"]
 mod emulator;
@@ -16,6 +18,7 @@ mod child_env;
 mod concurrency;
 mod configure;
 mod doctor;
+mod hostile;
 mod import;
 mod interop;
 mod keychain;
@@ -29,4 +32,5 @@ mod rotate;
 mod sdk;
 mod shells;
 mod sso;
+mod targets;
 mod whoami;

@@ -2,8 +2,9 @@
 //! `credential_process` line per moved profile (and a section header where the profile
 //! had none); in the credentials file, the key lines of the moved profiles. Every other
 //! byte of both files is kept, the `region` lines included. Keys go to the kernel keyring
-//! of a private session (`keyctl session -`), which disappears with the process, so the
-//! tests leave nothing behind in any keyring.
+//! of a private session in a throwaway user namespace (`unshare --user --map-root-user
+//! keyctl session -`), which disappears with the process, persistent keyring included, so
+//! the tests leave nothing behind in any keyring.
 //!
 //! Also here: `env` reads only the config file, even for a profile the config lacks.
 
@@ -31,10 +32,14 @@ fn bin() -> String {
         .to_string()
 }
 
-/// Runs `sagecred ARGS` in a session keyring of its own.
+/// Runs `sagecred ARGS` in a session keyring of its own, inside a throwaway user
+/// namespace where the kernel allows one: keyring 3.6 also links every key into the user's
+/// persistent keyring, which a session keyring alone does not keep clean.
 fn in_private_keyring(env: &TestEnv, args: &[&str]) -> std::process::Output {
-    env.program("keyctl")
-        .args(["session", "-", &bin()])
+    let wrapper = crate::cleanup::keyutils_session();
+    env.program(wrapper[0])
+        .args(&wrapper[1..])
+        .arg(bin())
         .args(args)
         .output()
         .expect("keyctl (Debian package keyutils) must be installed")
