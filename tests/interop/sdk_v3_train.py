@@ -1,8 +1,10 @@
 """Launch a training job with the SageMaker Python SDK v3 (`sagemaker.train.ModelTrainer`)
 against moto, behind sim_proxy.py.
 
-Usage: sdk_v3_train.py
-The role is $SAGEMAKER_ROLE, as exported by `sagecred env`; credentials, region and
+Usage: sdk_v3_train.py env|defaults
+With `env` the role is role=$SAGEMAKER_ROLE, as exported by `sagecred env`; with
+`defaults` no role= is passed, so v3 takes SageMaker.TrainingJob.RoleArn from the SDK's
+defaults file. Credentials, region and
 endpoint come from the environment as a user's shell has them. v3 validates the role with
 iam:SimulatePrincipalPolicy before it starts the job. Prints what moto recorded:
 {"TrainingJobName", "RoleArn", "S3OutputPath"}.
@@ -29,9 +31,10 @@ def emit(result) -> None:
 def main() -> None:
     session = Session()
     bucket = os.environ["SAGECRED_TEST_BUCKET"]
+    role = os.environ["SAGEMAKER_ROLE"] if sys.argv[1] == "env" else None
     trainer = ModelTrainer(
         training_image=IMAGE,
-        role=os.environ["SAGEMAKER_ROLE"],
+        role=role,
         compute=Compute(instance_type="ml.m5.large", instance_count=1),
         output_data_config=OutputDataConfig(s3_output_path=f"s3://{bucket}/output"),
         sagemaker_session=session,

@@ -254,7 +254,13 @@ pub fn edit_sdk_config_text(
             doc.set(&["SchemaVersion"], SDK_SCHEMA_VERSION)
                 .map_err(unsupported(path))?;
         }
-        Some(v) if v == SDK_SCHEMA_VERSION && schema_version_is_string(&doc) => {}
+        // `SchemaVersion: 1.0` unquoted is a number to YAML, which the SDK's schema refuses.
+        Some(v)
+            if v == SDK_SCHEMA_VERSION
+                && doc
+                    .is_quoted(&["SchemaVersion"])
+                    .map_err(unsupported(path))?
+                    == Some(true) => {}
         Some(_) => {
             return Err(SdkConfigError::SchemaVersion {
                 path: path.to_owned(),
@@ -265,15 +271,6 @@ pub fn edit_sdk_config_text(
         doc.set(key.path(), value).map_err(unsupported(path))?;
     }
     Ok(doc.render())
-}
-
-/// `SchemaVersion: 1.0` unquoted is a number to YAML, which the SDK's schema refuses.
-fn schema_version_is_string(doc: &YamlDoc) -> bool {
-    doc.render().lines().any(|l| {
-        let l = l.trim_start_matches('\u{feff}').trim_end();
-        let v = l.strip_prefix("SchemaVersion:").map(str::trim_start);
-        matches!(v, Some(v) if v.starts_with("'1.0'") || v.starts_with("\"1.0\""))
-    })
 }
 
 /// Sets `changes` in the file at `path` under the lock sagecred uses for every file it
@@ -514,8 +511,9 @@ mod tests {
         );
         let fifo_dir = dir.path().join("d");
         std::fs::create_dir(&fifo_dir).unwrap();
+        // Refused by sagecred-ini's lock, or by the read under it.
         let e = write_sdk_config(&fifo_dir, &changes).unwrap_err();
-        assert!(matches!(e, SdkConfigError::NotRegular { .. }), "{e}");
+        assert!(e.to_string().contains("not a regular file"), "{e}");
         assert!(fifo_dir.is_dir());
         assert_eq!(
             check_sdk_config(&dir.path().join("none.yaml"), None, None),

@@ -206,6 +206,21 @@ impl YamlDoc {
         }
     }
 
+    /// Whether the scalar at `path` is written quoted (so YAML reads it as a string even
+    /// when it looks like a number); `None` when there is no scalar there.
+    pub(crate) fn is_quoted(&self, path: &[&str]) -> Result<Option<bool>, YamlError> {
+        match self.find(path)? {
+            Found::Leaf(Entry {
+                line,
+                inline: Inline::Scalar { start, .. },
+                ..
+            }) => Ok(Some(
+                self.lines[line].text[start..].starts_with(['\'', '"']),
+            )),
+            _ => Ok(None),
+        }
+    }
+
     /// Sets the scalar at `path` to `value` (written single-quoted), creating the mappings
     /// on the way. Returns whether the text changed.
     pub(crate) fn set(&mut self, path: &[&str], value: &str) -> Result<bool, YamlError> {
@@ -761,5 +776,135 @@ mod tests {
         let mut doc = YamlDoc::parse(text).unwrap();
         assert!(!doc.set(ROLE, "arn:aws:iam::1:role/x").unwrap());
         assert_eq!(doc.render(), text);
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// One line of a generated file: an indentation level and what is on it.
+        fn line() -> impl Strategy<Value = String> {
+            let key = prop::sample::select(vec![
+                "SageMaker",
+                "PythonSDK",
+                "Modules",
+                "Session",
+                "TrainingJob",
+                "RoleArn",
+                "DefaultS3Bucket",
+                "Other",
+                "Tags",
+            ]);
+            let body = prop_oneof![
+                key.clone().prop_map(|k| format!("{k}:")),
+                (key.clone(), "[a-z0-9:/-]{1,12}").prop_map(|(k, v)| format!("{k}: {v}")),
+                (key, "[a-z ]{0,8}").prop_map(|(k, c)| format!("{k}: 'v'  # {c}")),
+                "[a-z ]{0,10}".prop_map(|c| format!("# {c}")),
+                Just(String::new()),
+                Just("- item".to_owned()),
+            ];
+            (0usize..4, body).prop_map(|(level, body)| {
+                if body.is_empty() {
+                    body
+                } else {
+                    format!("{}{body}", "  ".repeat(level))
+                }
+            })
+        }
+
+        /// A tree of block mappings, rendered with two-space indentation and comments,
+        /// so most generated files are valid and many walk the edited path.
+        #[derive(Debug, Clone)]
+        enum Node {
+            Leaf(String),
+            Map(Vec<(String, Node)>),
+        }
+
+        fn tree() -> impl Strategy<Value = Vec<(String, Node)>> {
+            let key = prop::sample::select(vec![
+                "SageMaker",
+                "PythonSDK",
+                "Modules",
+                "Session",
+                "TrainingJob",
+                "RoleArn",
+                "DefaultS3Bucket",
+                "Other",
+                "# a comment",
+            ])
+            .prop_map(str::to_owned);
+            let leaf = "[a-z0-9:/-]{1,10}".prop_map(Node::Leaf);
+            let node = leaf.prop_recursive(4, 24, 4, move |inner| {
+                prop::collection::vec((key.clone(), inner), 0..4).prop_map(Node::Map)
+            });
+            prop::collection::vec(("[A-Za-z]{1,3}|SageMaker".prop_map(|k| k), node), 0..4)
+        }
+
+        fn render(entries: &[(String, Node)], level: usize, out: &mut String) {
+            let pad = "  ".repeat(level);
+            for (key, node) in entries {
+                if key.starts_with('#') {
+                    out.push_str(&format!("{pad}{key}\n\n"));
+                    continue;
+                }
+                match node {
+                    Node::Leaf(v) => out.push_str(&format!("{pad}{key}: {v}  # note\n")),
+                    Node::Map(children) => {
+                        out.push_str(&format!("{pad}{key}:\n"));
+                        render(children, level + 1, out);
+                    }
+                }
+            }
+        }
+
+        proptest! {
+            /// Whatever the editor accepts, it keeps every original line in order (only the
+            /// leaf's own line may change), reads back what it wrote, and a second set
+            /// changes nothing.
+            #[test]
+            fn accepted_edits_keep_every_other_line(lines in prop::collection::vec(line(), 0..14)) {
+                let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+                check_edit(&text)?;
+            }
+
+            /// The same for well-formed trees of mappings, most of which the editor accepts.
+            #[test]
+            fn accepted_tree_edits_keep_every_other_line(entries in tree()) {
+                let mut text = String::new();
+                render(&entries, 0, &mut text);
+                check_edit(&text)?;
+            }
+        }
+
+        fn check_edit(text: &str) -> Result<(), TestCaseError> {
+            {
+                let value = "arn:aws:iam::123456789012:role/R";
+                let Ok(mut doc) = YamlDoc::parse(text) else {
+                    return Ok(());
+                };
+                let Ok(_) = doc.set(ROLE, value) else {
+                    return Ok(());
+                };
+                let out = doc.render();
+                let reread = YamlDoc::parse(&out).unwrap();
+                let read = reread.get(ROLE).unwrap();
+                prop_assert_eq!(read.as_deref(), Some(value));
+                let mut again = reread.clone();
+                prop_assert!(!again.set(ROLE, value).unwrap());
+                // The original lines, minus at most one (the leaf), are a subsequence of
+                // the output's lines.
+                let new_lines: Vec<&str> = out.lines().collect();
+                let mut missing = 0;
+                let mut at = 0;
+                for old in text.lines() {
+                    match new_lines[at..].iter().position(|l| *l == old) {
+                        Some(i) => at += i + 1,
+                        None => missing += 1,
+                    }
+                }
+                prop_assert!(missing <= 1, "{}\n---\n{}", text, out);
+            }
+            Ok(())
+        }
     }
 }

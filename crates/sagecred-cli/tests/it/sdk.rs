@@ -337,25 +337,34 @@ fn v3_job(least_privilege: bool) {
         env!("CARGO_BIN_EXE_sagecred"),
         s.user
     );
-    let out = s
-        .env
-        .program("bash")
-        .arg("-c")
-        .arg(line)
-        .arg(venv_python("sdk-v3"))
-        .arg(&script)
-        .env("AWS_ENDPOINT_URL", &proxy.url)
-        .env("SAGECRED_TEST_BUCKET", &s.bucket)
-        .output()
-        .unwrap();
-    assert_success(&out);
-    let job = result(&out);
-    assert_eq!(job["RoleArn"], s.role.as_str(), "{job}");
-    assert_eq!(
-        job["S3OutputPath"],
-        format!("s3://{}/output", s.bucket),
-        "{job}"
-    );
+    // The role from `sagecred env`; in guide mode also the one from the defaults file.
+    let modes: &[&str] = if least_privilege {
+        &["env"]
+    } else {
+        &["env", "defaults"]
+    };
+    for mode in modes {
+        let out = s
+            .env
+            .program("bash")
+            .arg("-c")
+            .arg(&line)
+            .arg(venv_python("sdk-v3"))
+            .arg(&script)
+            .arg(mode)
+            .env("AWS_ENDPOINT_URL", &proxy.url)
+            .env("SAGECRED_TEST_BUCKET", &s.bucket)
+            .output()
+            .unwrap();
+        assert_success(&out);
+        let job = result(&out);
+        assert_eq!(job["RoleArn"], s.role.as_str(), "{mode}: {job}");
+        assert_eq!(
+            job["S3OutputPath"],
+            format!("s3://{}/output", s.bucket),
+            "{mode}: {job}"
+        );
+    }
     // v3 asked IAM to simulate the role, was refused as AWS refuses, and went on.
     assert!(proxy.simulate_calls() >= 1);
     drop(proxy);
@@ -363,7 +372,7 @@ fn v3_job(least_privilege: bool) {
 }
 
 #[test]
-fn sdk_v3_model_trainer_launches_with_the_role_from_env_in_guide_mode() {
+fn sdk_v3_model_trainer_launches_with_the_role_from_env_or_the_defaults_file_in_guide_mode() {
     v3_job(false);
 }
 
