@@ -12,7 +12,11 @@ use sagecred_core::{ProfileName, Region};
     version,
     about,
     propagate_version = true,
-    after_help = "Examples:\n  sagecred configure --profile dev\n  sagecred whoami --profile dev --output json\n  sagecred profiles"
+    after_help = "Examples:\n  sagecred configure --profile dev\n  sagecred whoami --profile dev --output json\n  sagecred profiles\n\n\
+        Exit codes: 0 success, 2 bad input (an unknown profile, a bad value or variable),\n\
+        3 a malformed file, 4 an AWS call failed, 5 a credential store is unavailable,\n\
+        6 a doctor or setup check failed, 70 an internal error. An error is one `error:` line,\n\
+        at most followed by one `hint:` line."
 )]
 pub struct Cli {
     /// Options every command takes.
@@ -78,7 +82,7 @@ pub enum Command {
         Each check prints pass, warn or fail with its reason and the command that fixes it.\n\
         The guide's Part 3 tests run live and read-only: s3-bucket lists at most one object of\n\
         the bucket, sagemaker lists at most 5 training jobs in the profile's region.\n\
-        The exit code is 3 when any check fails, 0 when all pass or only warn.")]
+        The exit code is 6 when any check fails, 0 when all pass or only warn.")]
     Doctor(DoctorArgs),
 
     /// Replace the profile's access key with a new one, never leaving it without a working key
@@ -202,7 +206,7 @@ pub enum Command {
         access tests with the new key (list the bucket, list SageMaker training jobs), and prints\n\
         the line to add to your shell profile. A missing bucket is created when you agree, or\n\
         with --create-bucket: in the profile's region, public access blocked, encrypted (SSE-S3).\n\
-        The exit code is 3 when an access test fails.")]
+        The exit code is 6 when an access test fails.")]
     Setup(SetupArgs),
 
     /// Sign in to IAM Identity Center (SSO) with the device flow; the token is shared with the AWS CLI
@@ -495,6 +499,10 @@ pub struct ConfigureArgs {
     /// Where to keep the keys
     #[arg(long, value_enum, default_value_t = StoreChoice::Keychain)]
     pub store: StoreChoice,
+
+    /// With --store file: write the keys even into a credentials file other users can read
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Arguments of `import`.
@@ -511,6 +519,10 @@ pub struct ImportArgs {
     /// Where to keep the keys
     #[arg(long, value_enum, default_value_t = StoreChoice::Keychain)]
     pub store: StoreChoice,
+
+    /// With --store file: write the keys even into a credentials file other users can read
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// What `provision`, `teardown` and `setup` manage.

@@ -31,6 +31,9 @@ pub(crate) struct Env {
     pub(crate) browser: Option<String>,
     /// Whether `DBUS_SESSION_BUS_ADDRESS` names a session bus (Linux keychain access).
     pub(crate) session_bus: bool,
+    /// `AWS_ENDPOINT_URL` and every `AWS_ENDPOINT_URL_<SERVICE>` that is set, as the SDKs
+    /// will read them (none when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`), sorted by name.
+    pub(crate) endpoint_vars: Vec<(String, String)>,
 }
 
 impl Env {
@@ -50,6 +53,7 @@ impl Env {
             in_shell_function: std::env::var_os("SAGECRED_SHELL_FUNCTION").is_some(),
             browser: text("BROWSER"),
             session_bus: os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+            endpoint_vars: endpoint_vars(),
         }
     }
 
@@ -87,6 +91,25 @@ impl Env {
             .as_deref()
             .or(self.aws_default_region.as_deref())
     }
+}
+
+/// The endpoint variables the SDKs honour, with their values (lossily decoded: a value
+/// that is not UTF-8 is refused later as malformed).
+fn endpoint_vars() -> Vec<(String, String)> {
+    let ignored = std::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .is_ok_and(|v| v.eq_ignore_ascii_case("true"));
+    if ignored {
+        return Vec::new();
+    }
+    let mut vars: Vec<(String, String)> = std::env::vars_os()
+        .filter_map(|(k, v)| {
+            let k = k.into_string().ok()?;
+            let wanted = k == "AWS_ENDPOINT_URL" || k.starts_with("AWS_ENDPOINT_URL_");
+            (wanted && !v.is_empty()).then(|| (k, v.to_string_lossy().into_owned()))
+        })
+        .collect();
+    vars.sort();
+    vars
 }
 
 /// The home directory as the AWS SDKs find it, on aws-config's rule: `HOME`, and on Windows
@@ -143,6 +166,64 @@ impl Context {
             profile_named,
             output: global.output,
         })
+    }
+
+    /// The one error for a profile that is in neither AWS file: exit 2, and the same words
+    /// in every command.
+    pub(crate) fn unknown_profile(&self, name: &ProfileName) -> CliError {
+        CliError::user(format!(
+            "profile `{name}` is not in {} or {}",
+            self.files.config.display(),
+            self.files.credentials.display()
+        ))
+        .with_hint(format!(
+            "list profiles with `sagecred profiles`, or create it with `sagecred configure --profile {name}`"
+        ))
+    }
+
+    /// Fails with [`Context::unknown_profile`] when `name` is in neither AWS file.
+    pub(crate) fn require_profile(&self, name: &ProfileName) -> Result<(), CliError> {
+        let set = sagecred_ini::ProfileSet::load(&self.files)?;
+        if set.profile(name.as_str()).is_none() {
+            return Err(self.unknown_profile(name));
+        }
+        Ok(())
+    }
+
+    /// Where calls to `service` (`STS`, `IAM`, `SSO_OIDC`...) go, in words for a hint:
+    /// the URL and the variable it came from, or AWS's own endpoint.
+    pub(crate) fn endpoint_description(&self, service: &str) -> String {
+        let specific = format!(
+            "AWS_ENDPOINT_URL_{}",
+            service.to_ascii_uppercase().replace(['-', ' '], "_")
+        );
+        let found = self
+            .env
+            .endpoint_vars
+            .iter()
+            .find(|(k, _)| *k == specific)
+            .or_else(|| {
+                self.env
+                    .endpoint_vars
+                    .iter()
+                    .find(|(k, _)| k == "AWS_ENDPOINT_URL")
+            });
+        match found {
+            Some((name, url)) => {
+                // Never show credentials written into a URL (`http://user:pass@host`).
+                let shown = match url.split_once("://") {
+                    Some((scheme, rest)) => {
+                        match rest.split('/').next().and_then(|a| a.rsplit_once('@')) {
+                            Some((_, host)) => format!("{scheme}://{host}"),
+                            None => url.clone(),
+                        }
+                    }
+                    None => url.clone(),
+                };
+                format!("the {service} endpoint {shown} (from {name})")
+            }
+            None => format!("AWS's {service} endpoint"),
+        }
     }
 
     /// The region for AWS calls: the environment, then the profile's `region`, then the

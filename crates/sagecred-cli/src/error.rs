@@ -14,6 +14,9 @@ pub enum ErrorKind {
     Aws,
     /// A credential store is unavailable or refused. Exit 5.
     Store,
+    /// `doctor` or `setup` ran, and at least one of their checks failed. Exit 6, so that
+    /// scripts can tell "the setup needs a fix" from "a file is malformed" (3).
+    CheckFailed,
     /// A bug or an unexpected system failure. Exit 70 (EX_SOFTWARE).
     Internal,
     /// stdout was closed by its reader (`sagecred profiles | head -1`): not a failure.
@@ -29,6 +32,7 @@ impl ErrorKind {
             Self::Config => 3,
             Self::Aws => 4,
             Self::Store => 5,
+            Self::CheckFailed => 6,
             Self::Internal => 70,
         }
     }
@@ -45,11 +49,12 @@ pub struct CliError {
 }
 
 impl CliError {
-    /// An error of `kind` with `message`.
+    /// An error of `kind` with `message`. Control characters in the message (from a value
+    /// it names) are escaped here, so that no error can drive the terminal.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,
-            message: message.into(),
+            message: escaped(message.into()),
             hint: None,
         }
     }
@@ -77,7 +82,14 @@ impl CliError {
     /// Adds a line telling the user what to do.
     #[must_use]
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        self.hint = Some(escaped(hint.into()));
+        self
+    }
+
+    /// Puts `prefix` before the message.
+    #[must_use]
+    pub fn with_message_prefix(mut self, prefix: &str) -> Self {
+        self.message.insert_str(0, prefix);
         self
     }
 
@@ -85,10 +97,15 @@ impl CliError {
     #[must_use]
     pub fn with_hint_prefix(mut self, prefix: &str) -> Self {
         self.hint = Some(match self.hint.take() {
-            Some(h) => format!("{prefix}{h}"),
-            None => prefix.trim_end_matches([';', ' ']).to_owned(),
+            Some(h) => format!("{}{h}", crate::output::escape(prefix)),
+            None => escaped(prefix.trim_end_matches([';', ' ']).to_owned()),
         });
         self
+    }
+
+    /// The hint line, if any.
+    pub fn hint(&self) -> Option<&str> {
+        self.hint.as_deref()
     }
 
     /// The kind of this error.
@@ -96,7 +113,9 @@ impl CliError {
         self.kind
     }
 
-    /// Prints the error to stderr and returns its exit code.
+    /// Prints the error to stderr and returns its exit code. The message and hint were
+    /// escaped when the error was built.
+    #[allow(clippy::print_stderr)] // The one error sink; values are escaped in `new`.
     pub(crate) fn report(&self) -> ExitCode {
         if self.kind != ErrorKind::BrokenPipe {
             eprintln!("error: {}", self.message);
@@ -130,21 +149,52 @@ impl From<std::io::Error> for CliError {
 
 impl From<sagecred_ini::IniError> for CliError {
     fn from(err: sagecred_ini::IniError) -> Self {
-        match &err {
-            sagecred_ini::IniError::Parse { path, .. } => {
-                Self::config(err.to_string()).with_hint(format!(
-                    "fix that line of {} and run the command again; nothing was written",
-                    path.display()
-                ))
-            }
-            _ => Self::config(err.to_string()),
-        }
+        from_ini(&err)
     }
+}
+
+/// Maps an AWS-file error: a malformed or oversized file is exit 3; a target sagecred
+/// refuses to write (not a regular file, read-only, open to other users) is exit 2.
+fn from_ini(err: &sagecred_ini::IniError) -> CliError {
+    use sagecred_ini::IniError;
+    match err {
+        IniError::Parse { path, .. } => CliError::config(err.to_string()).with_hint(format!(
+            "fix that line of {} and run the command again; nothing was written",
+            path.display()
+        )),
+        // One line: the message says what the path is and that nothing was written.
+        IniError::NotAFile { .. } => CliError::user(err.to_string()),
+        IniError::ReadOnly { path, .. } => CliError::user(err.to_string()).with_hint(format!(
+            "nothing was written; make it writable with `chmod 600 {}` to let sagecred change it",
+            path.display()
+        )),
+        IniError::NotPrivate { path, .. } => CliError::user(err.to_string()).with_hint(format!(
+            "nothing was written; make it private with `chmod 600 {}` (`configure` and `import` \
+             take --force to write to it as it is)",
+            path.display()
+        )),
+        _ => CliError::config(err.to_string()),
+    }
+}
+
+/// The AWS-file refusal inside a store error, if that is what it is: the plaintext store
+/// reports them with the `IniError` as the source.
+fn ini_refusal(err: &sagecred_core::StoreError) -> Option<&sagecred_ini::IniError> {
+    use sagecred_ini::IniError;
+    let ini = std::error::Error::source(err)?.downcast_ref::<IniError>()?;
+    matches!(
+        ini,
+        IniError::NotAFile { .. } | IniError::ReadOnly { .. } | IniError::NotPrivate { .. }
+    )
+    .then_some(ini)
 }
 
 impl From<sagecred_core::StoreError> for CliError {
     fn from(err: sagecred_core::StoreError) -> Self {
         use sagecred_core::StoreError;
+        if let Some(ini) = ini_refusal(&err) {
+            return from_ini(ini);
+        }
         match &err {
             StoreError::NotFound { profile, .. } => Self::user(err.to_string()).with_hint(format!(
                 "run `sagecred configure --profile {profile}` to store keys for it"
@@ -159,6 +209,19 @@ impl From<sagecred_core::StoreError> for CliError {
                 )),
             _ => Self::new(ErrorKind::Store, error_chain(&err)),
         }
+    }
+}
+
+/// The most characters an error message or hint shows; a longer one ends in `…`.
+const MAX_MESSAGE_CHARS: usize = 2048;
+
+/// `text` with control characters escaped and its length bounded, reusing the allocation
+/// when it needs neither.
+fn escaped(text: String) -> String {
+    let fits = text.len() <= MAX_MESSAGE_CHARS;
+    match crate::output::escape(&text) {
+        std::borrow::Cow::Borrowed(_) if fits => text,
+        _ => crate::output::cell(&text, MAX_MESSAGE_CHARS),
     }
 }
 

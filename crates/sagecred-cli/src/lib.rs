@@ -3,14 +3,16 @@
 //! This is the only crate that reads the process environment, resolves `~`, talks to the
 //! terminal and decides exit codes. The libraries are handed paths and values.
 #![warn(missing_docs)]
-// The CLI is the one place allowed to print: stdout for what consumers parse, stderr for
-// diagnostics.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+// The CLI is the one crate that prints, and within it only `output.rs` and `error.rs` may:
+// every other module goes through `output`, which escapes control characters, so the
+// workspace's `print_stdout`/`print_stderr` lints stay on here.
 
+mod aws_error;
 mod cli;
 mod commands;
 mod context;
 mod error;
+mod fast;
 mod output;
 
 use std::process::ExitCode;
@@ -23,13 +25,29 @@ pub use error::{CliError, ErrorKind};
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
-    if cli.global.debug {
-        init_debug_logging();
-    }
-    match commands::dispatch(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => err.report(),
+    ExitCode::from(run_to_code())
+}
+
+/// [`run`], with the exit code as a number, for an entry point that returns it to C.
+pub fn run_to_code() -> u8 {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // The shell-start path: a plain `env` skips building clap's command tree.
+    let result = match fast::env_args(&args) {
+        Some((global, env)) => commands::run_env_fast(&global, &env),
+        None => {
+            let cli = Cli::parse_from(args);
+            if cli.global.debug {
+                init_debug_logging();
+            }
+            commands::dispatch(cli)
+        }
+    };
+    match result {
+        Ok(()) => 0,
+        Err(err) => {
+            let _ = err.report();
+            err.kind().exit_code()
+        }
     }
 }
 
@@ -45,5 +63,28 @@ fn init_debug_logging() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(true)
+        .with_ansi(debug_colour(
+            std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            std::env::var_os("NO_COLOR").as_deref(),
+        ))
         .init();
+}
+
+/// Colour in debug logs only on a terminal, and never when `NO_COLOR` is set to anything
+/// but the empty string (<https://no-color.org>).
+fn debug_colour(stderr_is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+
+    #[test]
+    fn debug_colour_needs_a_terminal_and_no_no_color() {
+        assert!(super::debug_colour(true, None));
+        assert!(super::debug_colour(true, Some(OsStr::new(""))));
+        assert!(!super::debug_colour(true, Some(OsStr::new("1"))));
+        assert!(!super::debug_colour(false, None));
+    }
 }

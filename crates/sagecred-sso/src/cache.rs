@@ -98,8 +98,20 @@ impl CachedToken {
 
     /// Parses a cache file's text. Errors name the field, never its value.
     pub fn from_json(text: &str) -> Result<Self, String> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("not valid JSON ({e})"))?;
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            // Position and kind only: the file holds tokens, and no part of it is shown.
+            let kind = match e.classify() {
+                serde_json::error::Category::Eof => "it ends too early",
+                serde_json::error::Category::Syntax => "a syntax error",
+                serde_json::error::Category::Data => "unexpected data",
+                serde_json::error::Category::Io => "a read error",
+            };
+            format!(
+                "not valid JSON ({kind} at line {}, column {})",
+                e.line(),
+                e.column()
+            )
+        })?;
         let object = value.as_object().ok_or("not a JSON object")?;
         let field = |name: &str| -> Option<&str> {
             object
@@ -244,7 +256,8 @@ impl TokenCache {
             .map_err(|detail| SsoError::Cache { path, detail })
     }
 
-    /// Writes a session's token: atomic replace, mode 0600.
+    /// Writes a session's token: atomic replace, mode 0600. An existing file that other
+    /// users can read is refused, as `sagecred_ini::write_private` refuses it.
     pub fn save(&self, session: &SsoSession, token: &CachedToken) -> Result<(), SsoError> {
         let path = self.path(session);
         let bytes = Secret::new(token.to_json());
@@ -352,7 +365,7 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn saved_files_are_private_even_over_an_open_one() {
+    fn saved_files_are_private_and_an_open_one_is_refused() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let cache = TokenCache::new(dir.path().join("sso/cache"));
@@ -363,6 +376,11 @@ mod tests {
         let token =
             CachedToken::from_json(r#"{"accessToken": "a", "expiresAt": "2027-01-15T08:00:00Z"}"#)
                 .unwrap();
+        // Tokens are never written into a file others can read (sagecred_ini::write_private).
+        let err = cache.save(&s, &token).unwrap_err();
+        assert!(err.to_string().contains("mode 0644"), "{err}");
+        assert_eq!(std::fs::read_to_string(cache.path(&s)).unwrap(), "{}");
+        std::fs::set_permissions(cache.path(&s), std::fs::Permissions::from_mode(0o600)).unwrap();
         cache.save(&s, &token).unwrap();
         let mode = std::fs::metadata(cache.path(&s))
             .unwrap()

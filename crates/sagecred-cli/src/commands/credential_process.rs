@@ -11,10 +11,20 @@ use crate::error::CliError;
 use crate::output;
 
 pub(super) fn run(ctx: &Context, args: &CredentialProcessArgs) -> Result<(), CliError> {
+    serve(ctx, args).map_err(|e| {
+        // Only on failure is it worth reading both files to tell an unknown profile apart.
+        match ctx.require_profile(&ctx.profile) {
+            Err(unknown) if unknown.kind() == crate::error::ErrorKind::User => unknown,
+            _ => e,
+        }
+    })
+}
+
+fn serve(ctx: &Context, args: &CredentialProcessArgs) -> Result<(), CliError> {
     let (section, sso) = sso::profile_settings(ctx, &ctx.profile)?;
     if let Some(sso) = sso {
         let creds = sso::role_credentials(ctx, &ctx.profile, &sso, args.login, args.no_browser)?;
-        return output::print(&session::process_json(&creds));
+        return output::print_exact(&session::process_json(&creds));
     }
     let Some(backend) = backend_of(args.store) else {
         return Err(CliError::user(
@@ -27,5 +37,5 @@ pub(super) fn run(ctx: &Context, args: &CredentialProcessArgs) -> Result<(), Cli
     } else {
         session::temporary(ctx, &store, &ctx.profile, &section)?
     };
-    output::print(&session::process_json(&creds))
+    output::print_exact(&session::process_json(&creds))
 }

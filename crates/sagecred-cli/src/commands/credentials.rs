@@ -8,7 +8,7 @@ use sagecred_shell::EnvChange;
 
 use super::block_on;
 use crate::context::Context;
-use crate::error::{CliError, error_chain};
+use crate::error::CliError;
 
 /// Credentials ready to be exported as environment variables.
 #[derive(Debug)]
@@ -79,7 +79,10 @@ pub(crate) fn resolve(
         let creds = provider.provide_credentials().await.map_err(|e| {
             CliError::new(
                 crate::error::ErrorKind::Store,
-                format!("cannot load credentials for profile `{profile}`: {}", error_chain(&e)),
+                format!(
+                    "cannot load credentials for profile `{profile}`: {}",
+                    sagecred_sdk_error::describe_credentials_error(&e)
+                ),
             )
             .with_hint(format!("check the profile with `sagecred profiles`, or store keys with `sagecred configure --profile {profile}`"))
         })?;

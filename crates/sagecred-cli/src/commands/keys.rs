@@ -4,7 +4,7 @@
 use std::time::SystemTime;
 
 use sagecred_core::{CredentialStore, Credentials, DEFAULT_REGION, ProfileName, Region};
-use sagecred_ini::{FileKind, FileStore, ProfileSet, Section, SectionKey};
+use sagecred_ini::{FileKind, FileStore, ProfileSet, Section, SectionKey, WriteOptions};
 use sagecred_keychain::{Backend, KeychainStore, StoredKey};
 
 use super::block_on;
@@ -20,6 +20,25 @@ pub(super) struct ProfileSettings {
     pub(super) cli_output: Option<String>,
     /// The IAM user the key belongs to, when known (the console CSV says).
     pub(super) user_name: Option<String>,
+    /// With the file store: write the keys even into a credentials file that other users
+    /// may read (`--force`).
+    pub(super) force: bool,
+}
+
+/// Refuses, before anything is stored anywhere, AWS files that `save` could not write:
+/// a device, FIFO, socket or directory, a read-only file, and for the file store a
+/// credentials file that other users may read (unless `force`).
+pub(super) fn check_targets(
+    ctx: &Context,
+    store: StoreChoice,
+    force: bool,
+) -> Result<(), CliError> {
+    sagecred_ini::check_writable(&ctx.files.config, WriteOptions::default())?;
+    if backend_of(store).is_none() {
+        let secrets = WriteOptions::default().secrets(true).force(force);
+        sagecred_ini::check_writable(&ctx.files.credentials, secrets)?;
+    }
+    Ok(())
 }
 
 /// Loads both AWS files, so that a malformed file stops the command before anything is
@@ -125,20 +144,55 @@ pub(super) fn save(
     existing_region: Option<&str>,
     settings: &ProfileSettings,
 ) -> Result<String, CliError> {
+    save_with(ctx, store, profile, creds, existing_region, settings, false)
+}
+
+/// [`save`] for `migrate`, which moves keys and changes no other line: the profile's
+/// `region` is left alone, whatever it is or lacks.
+pub(super) fn save_keeping_region(
+    ctx: &Context,
+    store: StoreChoice,
+    profile: &ProfileName,
+    creds: &Credentials,
+) -> Result<String, CliError> {
+    save_with(
+        ctx,
+        store,
+        profile,
+        creds,
+        None,
+        &ProfileSettings::default(),
+        true,
+    )
+}
+
+fn save_with(
+    ctx: &Context,
+    store: StoreChoice,
+    profile: &ProfileName,
+    creds: &Credentials,
+    existing_region: Option<&str>,
+    settings: &ProfileSettings,
+    keep_region: bool,
+) -> Result<String, CliError> {
     let section = SectionKey::Profile(profile.as_str().to_owned());
     // The region is always written, so that the profile works without AWS_REGION;
     // an existing one is kept unless a new one was given.
     let region = match (&settings.region, existing_region) {
-        (Some(r), _) => r.as_str().to_owned(),
-        (None, Some(r)) => r.to_owned(),
-        (None, None) => DEFAULT_REGION.to_owned(),
+        _ if keep_region => None,
+        (Some(r), _) => Some(r.as_str().to_owned()),
+        (None, Some(r)) => Some(r.to_owned()),
+        (None, None) => Some(DEFAULT_REGION.to_owned()),
     };
+    check_targets(ctx, store, settings.force)?;
 
     let Some(backend) = backend_of(store) else {
-        let file = FileStore::new(ctx.files.clone());
+        let file = FileStore::new(ctx.files.clone()).force(settings.force);
         block_on(file.put(profile, creds))??;
         sagecred_ini::edit(&ctx.files.config, FileKind::Config, |doc| {
-            doc.set(&section, "region", &region);
+            if let Some(region) = &region {
+                doc.set(&section, "region", region);
+            }
             if let Some(output) = &settings.cli_output {
                 doc.set(&section, "output", output);
             }
@@ -182,7 +236,9 @@ pub(super) fn save(
     // A session cached for an earlier key must not outlive it.
     keychain.delete_session(profile)?;
     sagecred_ini::edit(&ctx.files.config, FileKind::Config, |doc| {
-        doc.set(&section, "region", &region);
+        if let Some(region) = &region {
+            doc.set(&section, "region", region);
+        }
         doc.set(&section, "credential_process", &line);
         if let Some(output) = &settings.cli_output {
             doc.set(&section, "output", output);

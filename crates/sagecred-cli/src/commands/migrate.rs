@@ -9,7 +9,7 @@ use sagecred_ini::FileStore;
 use serde_json::json;
 
 use super::block_on;
-use super::keys::{self, ProfileSettings, backend_of};
+use super::keys::{self, backend_of};
 use crate::cli::{MigrateArgs, OutputFormat, StoreChoice};
 use crate::context::Context;
 use crate::error::CliError;
@@ -48,19 +48,9 @@ pub(super) fn run(ctx: &Context, args: &MigrateArgs) -> Result<(), CliError> {
             continue;
         }
         let creds = block_on(file.get(&profile))??;
-        let region = set
-            .profile(name)
-            .and_then(|p| p.get("region").map(str::to_owned));
-        // `save` stores, reads back, rewrites the config and only then deletes the
-        // plaintext lines.
-        keys::save(
-            ctx,
-            args.store,
-            &profile,
-            &creds,
-            region.as_deref(),
-            &ProfileSettings::default(),
-        )?;
+        // `save` stores, reads back, points the config at the store and only then deletes
+        // the plaintext lines; the profile's region and every other line stay as they are.
+        keys::save_keeping_region(ctx, args.store, &profile, &creds)?;
         moved.push(json!({ "profile": name, "to": args_store_name(args.store), "done": true }));
     }
     match ctx.output {
@@ -69,22 +59,22 @@ pub(super) fn run(ctx: &Context, args: &MigrateArgs) -> Result<(), CliError> {
         }
         OutputFormat::Text => {
             if targets.is_empty() {
-                eprintln!(
+                crate::output::note(&format!(
                     "no plaintext keys in {}; nothing to migrate",
                     ctx.files.credentials.display()
-                );
+                ));
             }
             for name in &targets {
                 if args.dry_run {
-                    eprintln!(
+                    crate::output::note(&format!(
                         "would move profile `{name}` to the {}",
                         args_store_name(args.store)
-                    );
+                    ));
                 } else {
-                    eprintln!(
+                    crate::output::note(&format!(
                         "moved profile `{name}` to the {}; its plaintext lines are gone",
                         args_store_name(args.store)
-                    );
+                    ));
                 }
             }
             Ok(())

@@ -17,10 +17,7 @@ pub(super) fn run(ctx: &Context, args: &RemoveArgs) -> Result<(), CliError> {
     let profile = &args.target;
     let set = ProfileSet::load(&ctx.files)?;
     let Some(section) = set.profile(profile.as_str()) else {
-        return Err(
-            CliError::user(format!("profile `{profile}` does not exist"))
-                .with_hint("list profiles with `sagecred profiles`"),
-        );
+        return Err(ctx.unknown_profile(profile));
     };
     if !args.yes {
         if !std::io::stdin().is_terminal() {
@@ -38,7 +35,7 @@ pub(super) fn run(ctx: &Context, args: &RemoveArgs) -> Result<(), CliError> {
             .read_line(&mut answer)
             .map_err(|e| CliError::user(format!("reading the answer: {e}")))?;
         if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            eprintln!("nothing was removed");
+            crate::output::note("nothing was removed");
             return Ok(());
         }
     }
@@ -62,6 +59,6 @@ pub(super) fn run(ctx: &Context, args: &RemoveArgs) -> Result<(), CliError> {
         doc.remove_section(&key);
         Ok::<_, CliError>(())
     })?;
-    eprintln!("removed profile `{profile}`");
+    crate::output::note(&format!("removed profile `{profile}`"));
     Ok(())
 }

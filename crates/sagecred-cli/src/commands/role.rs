@@ -2,7 +2,7 @@
 //! looking it up in AWS.
 
 use aws_config::BehaviorVersion;
-use aws_sdk_iam::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_iam::error::ProvideErrorMetadata;
 use sagecred_core::role::{RoleInputs, resolve_role};
 use sagecred_core::{DEFAULT_ROLE_NAME, RoleArn};
 use sagecred_ini::{FileKind, ProfileSet, SectionKey};
@@ -33,7 +33,7 @@ fn show(ctx: &Context) -> Result<(), CliError> {
         region: ctx.env.region().or(section.get("region")),
     });
     for skipped in &resolution.skipped {
-        eprintln!("warning: {skipped}; ignoring it");
+        crate::output::note(&format!("warning: {skipped}; ignoring it"));
     }
     let Some((arn, source)) = resolution.role else {
         return Err(CliError::config(format!(
@@ -65,14 +65,14 @@ fn set(ctx: &Context, arn: &str) -> Result<(), CliError> {
     if let Some(account) = current.as_ref().and_then(|p| p.get("aws_account_id"))
         && account != arn.account().as_str()
     {
-        eprintln!(
+        crate::output::note(&format!(
             "warning: the role is in account {} but profile `{}` signs in to account {account}",
             arn.account(),
             ctx.profile
-        );
+        ));
     }
     write_role(ctx, &arn, None)?;
-    eprintln!("profile `{}` now uses {arn}", ctx.profile);
+    crate::output::note(&format!("profile `{}` now uses {arn}", ctx.profile));
     Ok(())
 }
 
@@ -90,10 +90,7 @@ fn write_role(ctx: &Context, arn: &RoleArn, account: Option<&str>) -> Result<(),
 fn resolve(ctx: &Context, name: Option<&str>) -> Result<(), CliError> {
     let set = ProfileSet::load(&ctx.files)?;
     let Some(profile) = set.profile(ctx.profile.as_str()) else {
-        return Err(
-            CliError::user(format!("profile `{}` does not exist", ctx.profile))
-                .with_hint("create it with `sagecred configure`"),
-        );
+        return Err(ctx.unknown_profile(&ctx.profile));
     };
     let configured: Option<RoleArn> = profile
         .get("sagemaker_role_arn")
@@ -147,9 +144,9 @@ fn resolve(ctx: &Context, name: Option<&str>) -> Result<(), CliError> {
                 .map_err(|e| CliError::user(e.to_string()))?,
             };
             if code == "NoSuchEntity" {
-                eprintln!(
+                crate::output::note(&format!(
                     "warning: role `{role_name}` does not exist in account {account}; create it as the setup guide's Part 1 describes, or name the right one with --name"
-                );
+                ));
                 (arn, "assumed: the role does not exist yet")
             } else if code == "AccessDenied" || raw_status == Some(403) {
                 (
@@ -157,10 +154,13 @@ fn resolve(ctx: &Context, name: Option<&str>) -> Result<(), CliError> {
                     "assumed: iam:GetRole is not permitted, so a role path cannot be checked",
                 )
             } else {
-                return Err(CliError::aws(format!(
-                    "iam:GetRole for `{role_name}` failed: {}",
-                    DisplayErrorContext(&err)
-                )));
+                return Err(crate::aws_error::call_failed(
+                    ctx,
+                    &format!("iam:GetRole for `{role_name}`"),
+                    "IAM",
+                    &sagecred_sdk_error::Failure::from_sdk(&err),
+                    "the keys were refused; check them with `sagecred whoami`",
+                ));
             }
         }
     };

@@ -7,7 +7,6 @@ use std::io::{BufRead, Write};
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials as SdkCredentials;
-use aws_sdk_sts::error::DisplayErrorContext;
 use sagecred_core::{Credentials, ProfileName, Secret};
 use sagecred_ini::Section;
 use sagecred_keychain::KeychainStore;
@@ -41,7 +40,9 @@ pub(crate) fn temporary(
         None => None,
     };
     let region = ctx.region_for(section.get("region"))?;
+    crate::aws_error::check_endpoints(ctx)?;
     let fresh = block_on(get_session_token(
+        ctx,
         &key.credentials,
         region.as_str(),
         mfa,
@@ -52,6 +53,7 @@ pub(crate) fn temporary(
 }
 
 async fn get_session_token(
+    ctx: &Context,
     key: &Credentials,
     region: &str,
     mfa: Option<(String, String)>,
@@ -78,13 +80,15 @@ async fn get_session_token(
     }
     tracing::debug!(%profile, "calling sts:GetSessionToken");
     let out = request.send().await.map_err(|e| {
-        CliError::aws(format!(
-            "sts:GetSessionToken for profile `{profile}` failed: {}",
-            DisplayErrorContext(&e)
-        ))
-        .with_hint(format!(
-            "check the stored key with `sagecred whoami --profile {profile}`; `--no-session` serves the long-term key"
-        ))
+        crate::aws_error::call_failed(
+            ctx,
+            &format!("sts:GetSessionToken for profile `{profile}`"),
+            "STS",
+            &sagecred_sdk_error::Failure::from_sdk(&e),
+            &format!(
+                "check the stored key with `sagecred whoami --profile {profile}`; `--no-session` serves the long-term key"
+            ),
+        )
     })?;
     let c = out
         .credentials()

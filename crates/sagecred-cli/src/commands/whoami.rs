@@ -3,7 +3,6 @@
 //! `sagecred env` can build the default role ARN without the network.
 
 use aws_config::BehaviorVersion;
-use aws_sdk_sts::error::DisplayErrorContext;
 use sagecred_ini::{FileKind, SectionKey};
 use serde_json::json;
 
@@ -25,15 +24,7 @@ pub(super) fn run(ctx: &Context) -> Result<(), CliError> {
     let set = keys::load_profiles(ctx)?;
     let profile = set.profile(ctx.profile.as_str());
     if profile.is_none() && ctx.profile_named {
-        return Err(CliError::user(format!(
-            "profile `{}` is not in {} or {}",
-            ctx.profile,
-            ctx.files.config.display(),
-            ctx.files.credentials.display()
-        ))
-        .with_hint(
-            "list profiles with `sagecred profiles`, or create it with `sagecred configure`",
-        ));
+        return Err(ctx.unknown_profile(&ctx.profile));
     }
     let region = ctx.region_for(profile.as_ref().and_then(|p| p.get("region")))?;
     let identity = block_on(caller_identity(ctx, profile.is_some(), region.as_str()))??;
@@ -71,6 +62,7 @@ pub(crate) async fn caller_identity(
     use_profile: bool,
     region: &str,
 ) -> Result<Identity, CliError> {
+    crate::aws_error::check_endpoints(ctx)?;
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(aws_config::Region::new(region.to_owned()));
     if use_profile {
@@ -100,13 +92,12 @@ pub(crate) async fn caller_identity(
     let client = aws_sdk_sts::Client::new(&config);
     tracing::debug!(profile = %ctx.profile, region, "calling sts:GetCallerIdentity");
     let out = client.get_caller_identity().send().await.map_err(|e| {
-        CliError::aws(format!(
-            "sts:GetCallerIdentity for profile `{}` failed: {}",
-            ctx.profile,
-            DisplayErrorContext(&e)
-        ))
-        .with_hint(
-            "check the keys with `sagecred profiles`, or store new ones with `sagecred configure`",
+        crate::aws_error::call_failed(
+            ctx,
+            &format!("sts:GetCallerIdentity for profile `{}`", ctx.profile),
+            "STS",
+            &sagecred_sdk_error::Failure::from_sdk(&e),
+            "the keys were refused; check them with `sagecred profiles`, or store new ones with `sagecred configure`",
         )
     })?;
     Ok(Identity {

@@ -8,21 +8,28 @@
 //! Windows binary has its own end-to-end checks under Wine (`xtask/src/windows/e2e.rs`).
 #![cfg(unix)]
 
+#[path = "../../../sagecred-keychain/tests/it/cleanup.rs"]
+mod cleanup;
 mod common;
 #[path = "../../../sagecred-sso/tests/it/emulator.rs"]
 mod emulator;
 
+mod child_env;
 mod concurrency;
 mod configure;
 mod doctor;
+mod hostile;
 mod import;
 mod interop;
 mod keychain;
 mod man;
+mod migrate_props;
+mod output_safety;
 mod profiles;
 mod provision;
 mod role;
 mod rotate;
 mod shells;
 mod sso;
+mod targets;
 mod whoami;

@@ -1,5 +1,6 @@
 //! Integration tests of sagecred-ini, linked into one binary so that the crate builds once.
 
+mod canaries;
 mod conformance;
 mod edits;
 // File modes and symlinks: POSIX only.
@@ -9,3 +10,6 @@ mod lookup;
 mod preserve;
 mod props;
 mod store;
+// Devices, FIFOs, sockets and file modes: POSIX only.
+#[cfg(unix)]
+mod targets;

@@ -19,6 +19,7 @@
 mod secret_service;
 
 mod child;
+mod cleanup;
 mod failures;
 mod keyutils;
 mod secret_service_store;
