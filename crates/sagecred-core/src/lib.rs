@@ -30,8 +30,8 @@ pub use names::{
 };
 pub use process_line::{ProcessLine, ProcessLineError};
 pub use source::{
-    AssumeRoleSource, CredentialSource, ForeignProcess, ResolvedProfile, SourceEnv, SourceError,
-    SsoSessionRef, SsoSource,
+    AssumeRoleSource, CredentialSource, ForeignProcess, ProfileSettings, ResolvedProfile,
+    SourceEnv, SourceError, SsoSessionRef, SsoSource,
 };
 pub use store::{
     CredentialProvider, CredentialStore, SESSION_REFRESH_MARGIN, SessionCache, StoreError,

@@ -146,7 +146,9 @@ impl ProcessLine {
         };
         while let Some(word) = words.next() {
             let (flag, inline) = match word.split_once('=') {
-                Some((flag, value)) if flag.starts_with("--") => (flag.to_owned(), Some(value.to_owned())),
+                Some((flag, value)) if flag.starts_with("--") => {
+                    (flag.to_owned(), Some(value.to_owned()))
+                }
                 _ => (word.clone(), None),
             };
             match flag.as_str() {
@@ -154,8 +156,7 @@ impl ProcessLine {
                     let value = inline
                         .or_else(|| words.next())
                         .ok_or(ProcessLineError::MissingValue("--profile"))?;
-                    parsed.profile =
-                        Some(value.parse().map_err(|_| ProcessLineError::BadProfile)?);
+                    parsed.profile = Some(value.parse().map_err(|_| ProcessLineError::BadProfile)?);
                 }
                 "--store" => {
                     let value = inline
@@ -190,8 +191,7 @@ fn join_words(words: &[&str]) -> Result<String, ProcessLineError> {
         if i > 0 {
             out.push(' ');
         }
-        let quoted =
-            sagecred_shell::quote_posix(word).map_err(|_| ProcessLineError::Unquotable)?;
+        let quoted = sagecred_shell::quote_posix(word).map_err(|_| ProcessLineError::Unquotable)?;
         out.push_str(&quoted);
     }
     Ok(out)
@@ -327,8 +327,8 @@ mod tests {
 
     #[test]
     fn broken_lines_of_ours_are_errors_that_do_not_quote_the_line() {
-        let err = ProcessLine::parse("/usr/bin/sagecred credential-process --store vault")
-            .unwrap_err();
+        let err =
+            ProcessLine::parse("/usr/bin/sagecred credential-process --store vault").unwrap_err();
         assert_eq!(err, ProcessLineError::UnknownStore("vault".into()));
         assert_eq!(
             ProcessLine::parse("/usr/bin/sagecred credential-process --store file").unwrap_err(),

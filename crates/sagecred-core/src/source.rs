@@ -97,6 +97,31 @@ pub struct AssumeRoleSource {
     pub web_identity: bool,
 }
 
+/// A profile's merged settings, as resolution reads them: the AWS files' parser implements
+/// it for its sections, and a list of pairs implements it for tests and examples.
+pub trait ProfileSettings {
+    /// The value of setting `key` (case-insensitive, as in the AWS files), if set.
+    fn setting(&self, key: &str) -> Option<&str>;
+}
+
+impl ProfileSettings for &[(&str, &str)] {
+    fn setting(&self, key: &str) -> Option<&str> {
+        self.iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| *v)
+    }
+}
+
+impl<const N: usize> ProfileSettings for [(&str, &str); N] {
+    fn setting(&self, key: &str) -> Option<&str> {
+        self.iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| *v)
+    }
+}
+
 /// What resolution needs from the environment; the CLI fills it in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SourceEnv {
@@ -135,14 +160,14 @@ impl CredentialSource {
     /// Resolves the source of `profile` from its merged settings (`None` when no file
     /// defines it). `get` looks a setting up by name; `plaintext_keys` says whether the
     /// credentials file holds keys for the profile.
-    pub fn resolve<'a>(
+    pub fn resolve(
         profile: &ProfileName,
-        get: Option<&dyn Fn(&str) -> Option<&'a str>>,
+        settings: Option<&dyn ProfileSettings>,
         plaintext_keys: bool,
         env: &SourceEnv,
     ) -> Result<Self, SourceError> {
-        let own = match get {
-            Some(get) => Self::from_settings(profile, get, plaintext_keys)?,
+        let own = match settings {
+            Some(settings) => Self::from_settings(profile, settings, plaintext_keys)?,
             None => Self::None,
         };
         Ok(match own {
@@ -151,12 +176,17 @@ impl CredentialSource {
         })
     }
 
-    fn from_settings<'a>(
+    fn from_settings(
         profile: &ProfileName,
-        get: &dyn Fn(&str) -> Option<&'a str>,
+        settings: &dyn ProfileSettings,
         plaintext_keys: bool,
     ) -> Result<Self, SourceError> {
-        let value = |key: &str| get(key).map(str::trim).filter(|v| !v.is_empty());
+        let value = |key: &str| {
+            settings
+                .setting(key)
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        };
         if let Some(role_arn) = value("role_arn") {
             return Ok(Self::AssumeRole(AssumeRoleSource {
                 role_arn: role_arn.to_owned(),
@@ -269,6 +299,9 @@ pub struct ResolvedProfile {
     pub account_id: Option<String>,
     /// `mfa_serial`.
     pub mfa_serial: Option<String>,
+    /// The profile's `credential_process` line when it is ours, even when another source
+    /// wins (plaintext keys beside it): what `remove` must clean up too.
+    pub process_line: Option<ProcessLine>,
 }
 
 impl ResolvedProfile {
@@ -276,33 +309,52 @@ impl ResolvedProfile {
     ///
     /// ```
     /// use sagecred_core::{CredentialSource, ResolvedProfile, SourceEnv, StoreKind};
-    /// let settings = |k: &str| match k {
-    ///     "credential_process" => Some("/usr/bin/sagecred credential-process --profile dev"),
-    ///     "aws_account_id" => Some("123456789012"),
-    ///     _ => None,
-    /// };
+    /// let settings = [
+    ///     ("credential_process", "/usr/bin/sagecred credential-process --profile dev"),
+    ///     ("aws_account_id", "123456789012"),
+    /// ];
     /// let p = ResolvedProfile::resolve(&"dev".parse()?, Some(&settings), false, &SourceEnv::default())?;
     /// assert_eq!(p.source.key_store(), Some(StoreKind::Keychain));
     /// let (arn, _) = p.role(None, None, None).role.unwrap();
     /// assert_eq!(arn.account().as_str(), "123456789012");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn resolve<'a>(
+    pub fn resolve(
         name: &ProfileName,
-        get: Option<&dyn Fn(&str) -> Option<&'a str>>,
+        settings: Option<&dyn ProfileSettings>,
         plaintext_keys: bool,
         env: &SourceEnv,
     ) -> Result<Self, SourceError> {
-        let source = CredentialSource::resolve(name, get, plaintext_keys, env)?;
+        let (profile, error) = Self::resolve_lenient(name, settings, plaintext_keys, env);
+        match error {
+            Some(e) => Err(e),
+            None => Ok(profile),
+        }
+    }
+
+    /// [`ResolvedProfile::resolve`] for commands that need the settings but not the
+    /// credentials (`env`, `role`): a source that cannot be resolved becomes
+    /// [`CredentialSource::None`], and its error is returned beside, to warn about.
+    pub fn resolve_lenient(
+        name: &ProfileName,
+        settings: Option<&dyn ProfileSettings>,
+        plaintext_keys: bool,
+        env: &SourceEnv,
+    ) -> (Self, Option<SourceError>) {
+        let (source, error) = match CredentialSource::resolve(name, settings, plaintext_keys, env) {
+            Ok(source) => (source, None),
+            Err(e) => (CredentialSource::None, Some(e)),
+        };
         let value = |key: &str| {
-            get.and_then(|g| g(key))
+            settings
+                .and_then(|s| s.setting(key))
                 .map(str::trim)
                 .filter(|v| !v.is_empty())
                 .map(str::to_owned)
         };
-        Ok(Self {
+        let profile = Self {
             name: name.clone(),
-            exists: get.is_some(),
+            exists: settings.is_some(),
             region: value("region"),
             sagemaker_role_arn: value("sagemaker_role_arn"),
             account_id: value("aws_account_id").or_else(|| match &source {
@@ -310,8 +362,11 @@ impl ResolvedProfile {
                 _ => None,
             }),
             mfa_serial: value("mfa_serial"),
+            process_line: value("credential_process")
+                .and_then(|line| ProcessLine::parse(&line).ok().flatten()),
             source,
-        })
+        };
+        (profile, error)
     }
 
     /// The SageMaker role of this profile, through [`resolve_role`]: `flag`, then
@@ -339,18 +394,9 @@ mod tests {
     use super::*;
 
     fn resolve(settings: &[(&str, &str)], plaintext: bool, env_keys: bool) -> CredentialSource {
-        let map: Vec<(String, String)> = settings
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        let get = |k: &str| {
-            map.iter()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.as_str())
-        };
         CredentialSource::resolve(
             &"p".parse().unwrap(),
-            Some(&get),
+            Some(&settings),
             plaintext,
             &SourceEnv {
                 access_key_id_set: env_keys,
@@ -379,29 +425,43 @@ mod tests {
 
     #[test]
     fn sso_profiles_take_their_account_for_the_role() {
-        let get = |k: &str| match k {
-            "sso_session" => Some("corp"),
-            "sso_account_id" => Some("111122223333"),
-            "sso_role_name" => Some("Dev"),
-            _ => None,
-        };
-        let p = ResolvedProfile::resolve(&"p".parse().unwrap(), Some(&get), false, &SourceEnv::default())
-            .unwrap();
+        let settings = [
+            ("sso_session", "corp"),
+            ("sso_account_id", "111122223333"),
+            ("sso_role_name", "Dev"),
+        ];
+        let p = ResolvedProfile::resolve(
+            &"p".parse().unwrap(),
+            Some(&settings),
+            false,
+            &SourceEnv::default(),
+        )
+        .unwrap();
         let (arn, _) = p.role(None, None, None).role.unwrap();
         assert_eq!(arn.account().as_str(), "111122223333");
     }
 
     #[test]
     fn a_foreign_process_never_prints_its_arguments() {
-        let source = resolve(&[("credential_process", "/bin/vault --token CANARY")], false, false);
+        let source = resolve(
+            &[("credential_process", "/bin/vault --token CANARY")],
+            false,
+            false,
+        );
         let debug = format!("{source:?}");
-        assert!(debug.contains("/bin/vault") && !debug.contains("CANARY"), "{debug}");
+        assert!(
+            debug.contains("/bin/vault") && !debug.contains("CANARY"),
+            "{debug}"
+        );
         assert!(!source.fix(&"p".parse().unwrap()).contains("CANARY"));
     }
 
     #[test]
     fn sso_advice_is_sagecred_login() {
         let source = resolve(&[("sso_session", "corp")], false, false);
-        assert_eq!(source.fix(&"p".parse().unwrap()), "sagecred login --profile p");
+        assert_eq!(
+            source.fix(&"p".parse().unwrap()),
+            "sagecred login --profile p"
+        );
     }
 }

@@ -40,7 +40,9 @@ impl StoreKind {
     /// One line for `--help` and the docs: what the store is and when to pick it.
     pub fn describe(self) -> &'static str {
         match self {
-            Self::File => "Plaintext in the AWS shared credentials file (what `aws configure` does)",
+            Self::File => {
+                "Plaintext in the AWS shared credentials file (what `aws configure` does)"
+            }
             Self::Keychain => {
                 "The OS keychain: macOS Keychain, Windows Credential Manager, Linux Secret Service"
             }

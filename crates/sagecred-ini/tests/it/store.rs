@@ -80,10 +80,7 @@ fn put_and_delete_keep_everything_else_byte_for_byte() {
         "# keys for work\r\n[other]\r\naws_access_key_id = AKIAI44QH8DHBEXAMPLE\r\naws_secret_access_key = x\r\n\r\n[dev] ; mine\r\nregion = eu-west-1\r\naws_access_key_id = {KEY_ID}\r\naws_secret_access_key = {SECRET}\r\n# keep this comment\r\n"
     );
     assert_eq!(fs::read_to_string(&path).unwrap(), with_keys);
-    assert_eq!(
-        store.list().unwrap(),
-        vec![dev.clone(), name("other")]
-    );
+    assert_eq!(store.list().unwrap(), vec![dev.clone(), name("other")]);
 
     // The section keeps a property and a comment, so it stays.
     assert!(store.delete(&dev).unwrap());
@@ -92,9 +89,8 @@ fn put_and_delete_keep_everything_else_byte_for_byte() {
 
 #[test]
 fn delete_keeps_a_section_with_a_comment() {
-    let text = format!(
-        "[dev]\n# why\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET}\n"
-    );
+    let text =
+        format!("[dev]\n# why\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET}\n");
     let (_dir, store, path) = setup(Some(&text));
     assert!(store.delete(&name("dev")).unwrap());
     assert_eq!(fs::read_to_string(&path).unwrap(), "[dev]\n# why\n");
@@ -106,13 +102,7 @@ fn not_found_versus_corrupt() {
         "[no-key]\nregion = x\n[no-secret]\naws_access_key_id = {KEY_ID}\n[bad-id]\naws_access_key_id = {SECRET}\naws_secret_access_key = {SECRET}\n"
     );
     let (_dir, store, _path) = setup(Some(&text));
-    assert!(
-        store
-            .get(&name("missing"))
-            
-            .unwrap_err()
-            .is_not_found()
-    );
+    assert!(store.get(&name("missing")).unwrap_err().is_not_found());
     assert!(store.get(&name("no-key")).unwrap_err().is_not_found());
 
     let err = store.get(&name("no-secret")).unwrap_err();
