@@ -5,8 +5,7 @@
 //! (`SAGECRED_MOTO_ENDPOINT`); nothing here reaches a real AWS endpoint.
 
 mod common;
-#[path = "../../../sagecred-sso/tests/it/emulator.rs"]
-mod emulator;
+use sagecred_test_support::sso_emulator as emulator;
 
 mod concurrency;
 mod configure;
