@@ -19,7 +19,9 @@ mod role;
 mod rotate;
 mod session;
 mod shell_init;
+mod source;
 mod sso;
+mod stores;
 mod whoami;
 
 pub use shell_init::{man_page, man_page_commands};
