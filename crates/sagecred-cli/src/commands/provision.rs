@@ -5,13 +5,17 @@ use std::io::IsTerminal;
 
 use aws_config::BehaviorVersion;
 use sagecred_core::{AccessKeyId, ProfileName};
+use sagecred_doctor::access::{
+    AccessTarget, Propagation, bucket_check, probe_access, probe_until_propagated, sagemaker_check,
+};
+use sagecred_doctor::{Check, Fix, Status};
 use sagecred_ini::{FileKind, ProfileSet, SectionKey};
 use sagecred_provision::{
-    BucketAccess, DesiredState, Plan, ProgressEvent, ProvisionOptions, SageMakerAccess,
-    VerifyRetry, apply, caller_identity, check_bucket, create_bucket, discover,
-    emit_cloudformation, emit_terraform, list_training_jobs, s3_client, teardown_apply,
-    teardown_plan, verify_key,
+    BucketAccess, DesiredState, Plan, ProgressEvent, ProvisionOptions, VerifyRetry, apply,
+    caller_identity, check_bucket, create_bucket, discover, emit_cloudformation, emit_terraform,
+    list_training_jobs, s3_client, teardown_apply, teardown_plan, verify_key,
 };
+use sagecred_sso::TokioPacer;
 use serde_json::json;
 
 use super::keys::{self, ProfileSettings};
@@ -352,10 +356,7 @@ pub(super) fn run_setup(ctx: &Context, args: &SetupArgs) -> Result<(), CliError>
     };
     apply_plan(&quiet, &p, &prepared, &plan)?;
     let checks = setup_access_checks(ctx, args, &p, &prepared, !plan.is_noop())?;
-    let failed = checks
-        .iter()
-        .filter(|c| c.status == doctor::Status::Fail)
-        .count();
+    let failed = checks.iter().filter(|c| c.status == Status::Fail).count();
     let key = &prepared.key_profile;
     eprintln!();
     eprintln!("done. Add this line to your shell profile (~/.bashrc or ~/.zshrc):");
@@ -384,38 +385,6 @@ pub(super) fn run_setup(ctx: &Context, args: &SetupArgs) -> Result<(), CliError>
     Ok(())
 }
 
-/// How often setup asks S3 and SageMaker when they refuse right after an IAM change.
-const PROPAGATION_ATTEMPTS: u32 = 6;
-/// The pause between those attempts: about 25 seconds in all.
-const PROPAGATION_PAUSE: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// Codes with which AWS refuses a key or a grant it has not yet seen everywhere.
-const NOT_YET_CODES: &[&str] = &[
-    "InvalidAccessKeyId",
-    "InvalidClientTokenId",
-    "UnrecognizedClientException",
-];
-
-fn bucket_refused(outcome: &BucketAccess) -> bool {
-    match outcome {
-        BucketAccess::AccessDenied { .. } => true,
-        BucketAccess::Failed { status, code, .. } => {
-            *status == Some(403) || code.as_deref().is_some_and(|c| NOT_YET_CODES.contains(&c))
-        }
-        _ => false,
-    }
-}
-
-fn sagemaker_refused(outcome: &SageMakerAccess) -> bool {
-    match outcome {
-        SageMakerAccess::AccessDenied { .. } => true,
-        SageMakerAccess::Failed { status, code, .. } => {
-            *status == Some(403) || code.as_deref().is_some_and(|c| NOT_YET_CODES.contains(&c))
-        }
-        _ => false,
-    }
-}
-
 /// The SDK config of `profile` as the SDKs resolve it, in `region`.
 async fn profile_config(profile: &str, region: &str) -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
@@ -442,15 +411,15 @@ fn setup_access_checks(
     p: &ProvisionArgs,
     prepared: &Prepared,
     changed: bool,
-) -> Result<Vec<doctor::Check>, CliError> {
+) -> Result<Vec<Check>, CliError> {
     let region = prepared.region.as_str();
     let bucket = p.bucket.as_str();
     let (config, profile, user) = if p.no_user {
-        (prepared.config.clone(), ctx.profile.as_str(), None)
+        (prepared.config.clone(), &ctx.profile, None)
     } else {
         (
             block_on(profile_config(prepared.key_profile.as_str(), region))?,
-            prepared.key_profile.as_str(),
+            &prepared.key_profile,
             Some(p.user_name.as_str()),
         )
     };
@@ -480,34 +449,49 @@ fn setup_access_checks(
             outcome = block_on(check_bucket(&s3, bucket, region))?;
         }
     }
-    let mut sagemaker = block_on(list_training_jobs(&config))?;
-    let mut attempt = 1;
-    while changed
-        && attempt < PROPAGATION_ATTEMPTS
-        && (bucket_refused(&outcome) || sagemaker_refused(&sagemaker))
-    {
-        attempt += 1;
-        eprintln!(
-            "      refused; iam changes take a few seconds to reach s3 and sagemaker, trying again (attempt {attempt} of {PROPAGATION_ATTEMPTS})..."
-        );
-        std::thread::sleep(PROPAGATION_PAUSE);
-        outcome = block_on(check_bucket(&s3, bucket, region))?;
-        sagemaker = block_on(list_training_jobs(&config))?;
-    }
-    let target = doctor::AccessTarget {
-        bucket,
-        region,
-        profile,
-        user,
-        partition: prepared.desired.partition.as_str(),
-        provision_fix: format!(
-            "sagecred provision --profile {} --apply --role-name {} --policy-name {} --bucket {bucket}",
-            ctx.profile, p.role_name, p.policy_name
-        ),
+    let sagemaker = block_on(list_training_jobs(&config))?;
+    let mut first = Some((outcome, sagemaker));
+    let mut pacer = TokioPacer;
+    let (outcome, sagemaker) = block_on(probe_until_propagated(
+        Propagation::default(),
+        changed,
+        &mut pacer,
+        &mut |attempt, attempts| {
+            eprintln!(
+                "      refused; iam changes take a few seconds to reach s3 and sagemaker, trying again (attempt {attempt} of {attempts})..."
+            );
+        },
+        || {
+            let first = first.take();
+            let config = &config;
+            async move {
+                match first {
+                    Some(outcome) => outcome,
+                    None => probe_access(config, bucket, region).await,
+                }
+            }
+        },
+    ))?;
+    let target = AccessTarget {
+        bucket: bucket.to_owned(),
+        region: region.to_owned(),
+        profile: profile.clone(),
+        user: user.map(str::to_owned),
+        partition: prepared
+            .desired
+            .partition
+            .parse()
+            .unwrap_or(sagecred_core::Partition::Aws),
+        provision_fix: Fix::Provision {
+            role_name: p.role_name.clone(),
+            policy_name: p.policy_name.clone(),
+            bucket: Some(bucket.to_owned()),
+            admin_profile: Some(ctx.profile.clone()),
+        },
     };
     let checks = vec![
-        doctor::bucket_check(&target, &outcome),
-        doctor::sagemaker_check(&target, &sagemaker),
+        bucket_check(&target, &outcome),
+        sagemaker_check(&target, &sagemaker),
     ];
     eprint!("{}", doctor::render_checks(&checks));
     Ok(checks)
