@@ -7,6 +7,7 @@
 mod common;
 use sagecred_test_support::sso_emulator as emulator;
 
+mod child_env;
 mod concurrency;
 mod configure;
 mod doctor;
@@ -14,6 +15,8 @@ mod import;
 mod interop;
 mod keychain;
 mod man;
+mod migrate_props;
+mod output_safety;
 mod profiles;
 mod provision;
 mod role;
