@@ -21,6 +21,68 @@ const DEBIAN_PACKAGES: &[&str] = &[
 /// PyPI packages: the AWS emulator and the SDK the SageMaker Python SDK runs on.
 const PYPI_PACKAGES: &[&str] = &["moto[server]==5.2.1", "boto3>=1.34"];
 
+/// Virtual environments under `target/py/`, for the consumers that prove what sagecred
+/// writes. The SageMaker Python SDK v2 and v3 cannot share one environment, and checkov
+/// pins versions that would fight moto's, so each gets its own. Pinned major versions
+/// keep pip's resolver from backtracking (v3 took 7.7 minutes unpinned, with cargo
+/// building beside it).
+pub(crate) const VENVS: &[(&str, &[&str], &str)] = &[
+    (
+        "sdk-v2",
+        &["sagemaker>=2.257,<3", "jsonschema>=4"],
+        "sagemaker, jsonschema",
+    ),
+    ("sdk-v3", &["sagemaker>=3.27,<4"], "sagemaker.train"),
+    (
+        "lint",
+        &[
+            "cfn-lint>=1.40,<2",
+            "python-hcl2>=7,<9",
+            "checkov>=3.2,<4",
+            "parliament>=1.6,<2",
+        ],
+        "cfnlint, hcl2, checkov, parliament",
+    ),
+];
+
+/// The directory that holds the virtual environments.
+pub(crate) fn venv_root() -> std::path::PathBuf {
+    crate::root().join("target/py")
+}
+
+fn venv_python(name: &str) -> std::path::PathBuf {
+    venv_root().join(name).join("bin/python")
+}
+
+fn venv_has(name: &str, modules: &str) -> bool {
+    Command::new(venv_python(name))
+        .args(["-c", &format!("import {modules}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// Creates the missing virtual environments and installs their packages.
+fn install_venvs() -> Result {
+    for (name, packages, modules) in VENVS {
+        if venv_has(name, modules) {
+            continue;
+        }
+        let dir = venv_root().join(name);
+        run(Command::new("python3").arg("-m").arg("venv").arg(&dir))?;
+        run(Command::new(venv_python(name))
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .args(*packages))?;
+    }
+    Ok(())
+}
+
 fn dpkg_installed(package: &str) -> bool {
     Command::new("dpkg-query")
         .args(["-W", "-f=${Status}", package])
@@ -59,7 +121,7 @@ pub(crate) fn install() -> Result {
             ])
             .args(PYPI_PACKAGES))?;
     }
-    Ok(())
+    install_venvs()
 }
 
 /// Installs those of `packages` that are missing, with apt-get (through sudo unless root).
@@ -126,6 +188,14 @@ pub(crate) fn check() -> Result {
             "python3 cannot import moto and boto3; run `python3 -m pip install 'moto[server]' boto3`"
                 .to_owned(),
         );
+    }
+    for (name, _, modules) in VENVS {
+        if !venv_has(name, modules) {
+            return Err(format!(
+                "{} cannot import {modules}; run `cargo xtask test` without --no-install",
+                venv_python(name).display()
+            ));
+        }
     }
     Ok(())
 }

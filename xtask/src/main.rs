@@ -143,6 +143,7 @@ fn test(args: &[String]) -> Result {
     let outcome = run(cargo()
         .args(["test", "--workspace", "--locked"])
         .env("SAGECRED_MOTO_ENDPOINT", moto.endpoint())
+        .env("SAGECRED_PY_VENVS", deps::venv_root())
         .envs(keyring.env()));
     drop(keyring);
     drop(moto);
@@ -168,6 +169,7 @@ fn services() -> Result {
     let keyring =
         secret_service::SecretService::start(&root().join("target/xtask/secret-service"))?;
     println!("export SAGECRED_MOTO_ENDPOINT={}", moto.endpoint());
+    println!("export SAGECRED_PY_VENVS={}", deps::venv_root().display());
     for (k, v) in keyring.env() {
         println!("export {k}={v}");
     }

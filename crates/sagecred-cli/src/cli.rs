@@ -12,7 +12,11 @@ use sagecred_core::{ProfileName, Region, StoreKind};
     version,
     about,
     propagate_version = true,
-    after_help = "Examples:\n  sagecred configure --profile dev\n  sagecred whoami --profile dev --output json\n  sagecred profiles"
+    after_help = "Examples:\n  sagecred configure --profile dev\n  sagecred whoami --profile dev --output json\n  sagecred profiles\n\n\
+        Exit codes: 0 success, 2 bad input (an unknown profile, a bad value or variable),\n\
+        3 a malformed file, 4 an AWS call failed, 5 a credential store is unavailable,\n\
+        6 a doctor or setup check failed, 70 an internal error. An error is one `error:` line,\n\
+        at most followed by one `hint:` line."
 )]
 pub struct Cli {
     /// Options every command takes.
@@ -78,7 +82,7 @@ pub enum Command {
         Each check prints pass, warn or fail with its reason and the command that fixes it.\n\
         The guide's Part 3 tests run live and read-only: s3-bucket lists at most one object of\n\
         the bucket, sagemaker lists at most 5 training jobs in the profile's region.\n\
-        The exit code is 3 when any check fails, 0 when all pass or only warn.")]
+        The exit code is 6 when any check fails, 0 when all pass or only warn.")]
     Doctor(DoctorArgs),
 
     /// Replace the profile's access key with a new one, never leaving it without a working key
@@ -182,7 +186,8 @@ pub enum Command {
         sagecred provision --profile admin                       # print the plan, change nothing\n  \
         sagecred provision --profile admin --apply               # make it, store the new key\n  \
         sagecred provision --profile admin --output json         # the plan as JSON\n  \
-        sagecred provision --emit cloudformation > sagemaker-iam.json\n\n\
+        sagecred provision --emit cloudformation > sagemaker-iam.json   # offline, any account\n  \
+        sagecred provision --profile admin --apply --no-sdk-config   # leave ~/.config/sagemaker alone\n\n\
         --profile names the administrator's credentials that make the changes; the new user's\n\
         key goes straight into the store under --key-profile and is never shown.")]
     Provision(ProvisionArgs),
@@ -202,7 +207,9 @@ pub enum Command {
         access tests with the new key (list the bucket, list SageMaker training jobs), and prints\n\
         the line to add to your shell profile. A missing bucket is created when you agree, or\n\
         with --create-bucket: in the profile's region, public access blocked, encrypted (SSE-S3).\n\
-        The exit code is 3 when an access test fails.")]
+        The role and bucket go into the SageMaker Python SDK's defaults file\n\
+        (~/.config/sagemaker/config.yaml) unless --no-sdk-config; with --yes, a value there that\n\
+        this profile did not write is kept. The exit code is 6 when an access test fails.")]
     Setup(SetupArgs),
 
     /// Sign in to IAM Identity Center (SSO) with the device flow; the token is shared with the AWS CLI
@@ -431,12 +438,15 @@ pub struct RoleArgs {
 pub enum RoleAction {
     /// Store a role ARN as the profile's sagemaker_role_arn
     #[command(
-        after_help = "Examples:\n  sagecred role set arn:aws:iam::123456789012:role/ml/Trainer --profile dev"
+        after_help = "Examples:\n  sagecred role set arn:aws:iam::123456789012:role/ml/Trainer --profile dev\n  sagecred role set arn:aws:iam::123456789012:role/ml/Trainer --no-sdk-config\n\nIt also offers to write the role into the SageMaker Python SDK's defaults file."
     )]
     Set {
         /// The role ARN, as shown by the IAM console or `aws iam get-role`
         #[arg(value_name = "ARN")]
         arn: String,
+        /// Leave the SageMaker Python SDK's defaults file (~/.config/sagemaker/config.yaml) alone
+        #[arg(long)]
+        no_sdk_config: bool,
     },
     /// Ask AWS: cache the account id (STS) and the role's exact ARN (IAM GetRole)
     #[command(
@@ -589,6 +599,10 @@ pub struct ProvisionArgs {
     /// With --emit, include an access key resource (its secret then lives in the stack's state)
     #[arg(long, requires = "emit")]
     pub include_access_key: bool,
+
+    /// Leave the SageMaker Python SDK's defaults file (~/.config/sagemaker/config.yaml) alone
+    #[arg(long)]
+    pub no_sdk_config: bool,
 }
 
 /// Infrastructure-as-code formats for `provision --emit`.

@@ -33,6 +33,12 @@ pub(crate) struct Env {
     pub(crate) session_bus: bool,
     /// Whether `AWS_ACCESS_KEY_ID` is set: credentials from the environment.
     pub(crate) access_key_id_set: bool,
+    /// `AWS_ENDPOINT_URL` and every `AWS_ENDPOINT_URL_<SERVICE>` that is set, as the SDKs
+    /// will read them (none when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`), sorted by name.
+    pub(crate) endpoint_vars: Vec<(String, String)>,
+    /// Where the SageMaker Python SDK's defaults file is: its override variable, and the
+    /// directories `platformdirs` starts from.
+    pub(crate) sagemaker_sdk: sagecred_provision::SdkConfigEnv,
 }
 
 impl Env {
@@ -53,6 +59,13 @@ impl Env {
             browser: text("BROWSER"),
             session_bus: os("DBUS_SESSION_BUS_ADDRESS").is_some(),
             access_key_id_set: os("AWS_ACCESS_KEY_ID").is_some(),
+            endpoint_vars: endpoint_vars(),
+            sagemaker_sdk: sagecred_provision::SdkConfigEnv {
+                user_config_override: os("SAGEMAKER_USER_CONFIG_OVERRIDE").map(PathBuf::from),
+                xdg_config_home: os("XDG_CONFIG_HOME").map(PathBuf::from),
+                local_app_data: os("LOCALAPPDATA").map(PathBuf::from),
+                home: os("HOME").map(PathBuf::from).or_else(dirs::home_dir),
+            },
         }
     }
 
@@ -90,6 +103,25 @@ impl Env {
             .as_deref()
             .or(self.aws_default_region.as_deref())
     }
+}
+
+/// The endpoint variables the SDKs honour, with their values (lossily decoded: a value
+/// that is not UTF-8 is refused later as malformed).
+fn endpoint_vars() -> Vec<(String, String)> {
+    let ignored = std::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .is_ok_and(|v| v.eq_ignore_ascii_case("true"));
+    if ignored {
+        return Vec::new();
+    }
+    let mut vars: Vec<(String, String)> = std::env::vars_os()
+        .filter_map(|(k, v)| {
+            let k = k.into_string().ok()?;
+            let wanted = k == "AWS_ENDPOINT_URL" || k.starts_with("AWS_ENDPOINT_URL_");
+            (wanted && !v.is_empty()).then(|| (k, v.to_string_lossy().into_owned()))
+        })
+        .collect();
+    vars.sort();
+    vars
 }
 
 /// The home directory as the AWS SDKs find it, on aws-config's rule: `HOME`, and on Windows
@@ -146,6 +178,64 @@ impl Context {
             profile_named,
             output: global.output,
         })
+    }
+
+    /// The one error for a profile that is in neither AWS file: exit 2, and the same words
+    /// in every command.
+    pub(crate) fn unknown_profile(&self, name: &ProfileName) -> CliError {
+        CliError::user(format!(
+            "profile `{name}` is not in {} or {}",
+            self.files.config.display(),
+            self.files.credentials.display()
+        ))
+        .with_hint(format!(
+            "list profiles with `sagecred profiles`, or create it with `sagecred configure --profile {name}`"
+        ))
+    }
+
+    /// Fails with [`Context::unknown_profile`] when `name` is in neither AWS file.
+    pub(crate) fn require_profile(&self, name: &ProfileName) -> Result<(), CliError> {
+        let set = sagecred_ini::ProfileSet::load(&self.files)?;
+        if set.profile(name.as_str()).is_none() {
+            return Err(self.unknown_profile(name));
+        }
+        Ok(())
+    }
+
+    /// Where calls to `service` (`STS`, `IAM`, `SSO_OIDC`...) go, in words for a hint:
+    /// the URL and the variable it came from, or AWS's own endpoint.
+    pub(crate) fn endpoint_description(&self, service: &str) -> String {
+        let specific = format!(
+            "AWS_ENDPOINT_URL_{}",
+            service.to_ascii_uppercase().replace(['-', ' '], "_")
+        );
+        let found = self
+            .env
+            .endpoint_vars
+            .iter()
+            .find(|(k, _)| *k == specific)
+            .or_else(|| {
+                self.env
+                    .endpoint_vars
+                    .iter()
+                    .find(|(k, _)| k == "AWS_ENDPOINT_URL")
+            });
+        match found {
+            Some((name, url)) => {
+                // Never show credentials written into a URL (`http://user:pass@host`).
+                let shown = match url.split_once("://") {
+                    Some((scheme, rest)) => {
+                        match rest.split('/').next().and_then(|a| a.rsplit_once('@')) {
+                            Some((_, host)) => format!("{scheme}://{host}"),
+                            None => url.clone(),
+                        }
+                    }
+                    None => url.clone(),
+                };
+                format!("the {service} endpoint {shown} (from {name})")
+            }
+            None => format!("AWS's {service} endpoint"),
+        }
     }
 
     /// The region for AWS calls: the environment, then the profile's `region`, then the

@@ -14,6 +14,9 @@ pub enum ErrorKind {
     Aws,
     /// A credential store is unavailable or refused. Exit 5.
     Store,
+    /// `doctor` or `setup` ran, and at least one of their checks failed. Exit 6, so that
+    /// scripts can tell "the setup needs a fix" from "a file is malformed" (3).
+    CheckFailed,
     /// A bug or an unexpected system failure. Exit 70 (EX_SOFTWARE).
     Internal,
     /// stdout was closed by its reader (`sagecred profiles | head -1`): not a failure.
@@ -29,6 +32,7 @@ impl ErrorKind {
             Self::Config => 3,
             Self::Aws => 4,
             Self::Store => 5,
+            Self::CheckFailed => 6,
             Self::Internal => 70,
         }
     }
@@ -79,6 +83,13 @@ impl CliError {
     #[must_use]
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(escaped(hint.into()));
+        self
+    }
+
+    /// Puts `prefix` before the message.
+    #[must_use]
+    pub fn with_message_prefix(mut self, prefix: &str) -> Self {
+        self.message.insert_str(0, prefix);
         self
     }
 
@@ -154,12 +165,13 @@ fn from_ini(err: &sagecred_ini::IniError) -> CliError {
         // One line: the message says what the path is and that nothing was written.
         IniError::NotAFile { .. } => CliError::user(err.to_string()),
         IniError::ReadOnly { path, .. } => CliError::user(err.to_string()).with_hint(format!(
-            "nothing was written; make it writable with `chmod 600 {}` to let sagecred change it",
+            "the file was left as it is; make it writable with `chmod 600 {}` and run the \
+             command again",
             path.display()
         )),
         IniError::NotPrivate { path, .. } => CliError::user(err.to_string()).with_hint(format!(
-            "nothing was written; make it private with `chmod 600 {}` (`configure` and `import` \
-             take --force to write to it as it is)",
+            "the file was left as it is; make it private with `chmod 600 {}` (`configure` and \
+             `import` take --force to write to it as it is)",
             path.display()
         )),
         _ => CliError::config(err.to_string()),

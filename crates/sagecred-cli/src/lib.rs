@@ -7,6 +7,7 @@
 // every other module goes through `output`, which escapes control characters, so the
 // workspace's `print_stdout`/`print_stderr` lints stay on here.
 
+mod aws_error;
 mod cli;
 mod commands;
 mod context;
@@ -62,5 +63,28 @@ fn init_debug_logging() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(true)
+        .with_ansi(debug_colour(
+            std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            std::env::var_os("NO_COLOR").as_deref(),
+        ))
         .init();
+}
+
+/// Colour in debug logs only on a terminal, and never when `NO_COLOR` is set to anything
+/// but the empty string (<https://no-color.org>).
+fn debug_colour(stderr_is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+
+    #[test]
+    fn debug_colour_needs_a_terminal_and_no_no_color() {
+        assert!(super::debug_colour(true, None));
+        assert!(super::debug_colour(true, Some(OsStr::new(""))));
+        assert!(!super::debug_colour(true, Some(OsStr::new("1"))));
+        assert!(!super::debug_colour(false, None));
+    }
 }

@@ -127,7 +127,7 @@ pub fn bucket_check(t: &AccessTarget, outcome: &BucketAccess) -> Check {
                 "listing bucket `{bucket}` failed: {}",
                 match other {
                     BucketAccess::Failed { message, .. } => message.clone(),
-                    other => format!("{other:?}"),
+                    _ => "an unexpected answer".to_owned(),
                 }
             ),
             Fix::Command(format!("aws s3 ls s3://{bucket}/ --profile {profile}")),
@@ -186,7 +186,7 @@ pub fn sagemaker_check(t: &AccessTarget, outcome: &SageMakerAccess) -> Check {
                 "sagemaker:ListTrainingJobs in {region} failed: {}",
                 match other {
                     SageMakerAccess::Failed { message, .. } => message.clone(),
-                    other => format!("{other:?}"),
+                    _ => "an unexpected answer".to_owned(),
                 }
             ),
             Fix::Command(format!(

@@ -28,6 +28,8 @@ pub enum CheckId {
     RolePolicies,
     /// `SAGEMAKER_ROLE` agrees with the profile's role.
     SagemakerRoleEnv,
+    /// The SageMaker Python SDK's defaults file names the profile's role and bucket.
+    SagemakerSdkConfig,
     /// The policy simulator allows PassRole, the bucket and CreateTrainingJob.
     Permissions,
     /// The training-data bucket lists (Part 3).
@@ -57,6 +59,7 @@ impl CheckId {
             Self::RoleTrust => "role-trust",
             Self::RolePolicies => "role-policies",
             Self::SagemakerRoleEnv => "sagemaker-role-env",
+            Self::SagemakerSdkConfig => "sagemaker-sdk-config",
             Self::Permissions => "permissions",
             Self::S3Bucket => "s3-bucket",
             Self::Sagemaker => "sagemaker",

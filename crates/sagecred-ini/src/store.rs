@@ -180,7 +180,7 @@ impl CredentialStore for FileStore {
                     removed |= doc.remove(&key, name);
                 }
                 if removed && doc.section_is_bare(&key) {
-                    doc.remove_section(&key);
+                    doc.remove_bare_section(&key);
                 }
                 Ok(removed)
             },

@@ -31,10 +31,10 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::ConfigBag;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use aws_types::service_config::ServiceConfigKey;
+use sagecred_sdk_error::{Failure, Network};
 
 use crate::error::{self, Error};
 use crate::failure::{AwsFailure, xml_element};
@@ -335,6 +335,8 @@ struct ApiError {
     status: u16,
     code: Option<String>,
     message: Option<String>,
+    /// The same code and message, for error rendering that reads the SDK's metadata.
+    meta: Box<aws_smithy_types::error::ErrorMetadata>,
 }
 
 impl fmt::Display for ApiError {
@@ -349,6 +351,12 @@ impl fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+impl ProvideErrorMetadata for ApiError {
+    fn meta(&self) -> &aws_smithy_types::error::ErrorMetadata {
+        &self.meta
+    }
+}
 
 /// Reads an awsJson1.1 error (`__type`, `message`), or the XML body moto sends for its
 /// 403 auth errors.
@@ -380,10 +388,18 @@ fn api_error(response: &HttpResponse) -> ApiError {
         .or_else(|| xml_element(&text, "Code"))
         .map(bare);
     let message = field(&["message", "Message"]).or_else(|| xml_element(&text, "Message"));
+    let mut meta = aws_smithy_types::error::ErrorMetadata::builder();
+    if let Some(c) = &code {
+        meta = meta.code(c);
+    }
+    if let Some(m) = &message {
+        meta = meta.message(m);
+    }
     ApiError {
         status,
         code,
         message,
+        meta: Box::new(meta.build()),
     }
 }
 
@@ -471,7 +487,7 @@ pub async fn list_training_jobs(config: &SdkConfig) -> SageMakerAccess {
         Err(e) => {
             return failed(format!(
                 "the credentials do not resolve: {}",
-                DisplayErrorContext(&e)
+                sagecred_sdk_error::describe_credentials_error(&e)
             ));
         }
     };
@@ -532,15 +548,19 @@ pub async fn list_training_jobs(config: &SdkConfig) -> SageMakerAccess {
     match operation.invoke(TRAINING_JOBS_MAX_RESULTS).await {
         Ok(TrainingJobs(jobs)) => SageMakerAccess::Ok { jobs },
         Err(SdkError::ServiceError(e)) => classify_sagemaker(e.err()),
-        Err(err @ (SdkError::DispatchFailure(_) | SdkError::TimeoutError(_))) => {
-            let message = DisplayErrorContext(&err).to_string();
-            if default_endpoint && is_dns_failure(&message) {
+        Err(err) => {
+            let failure = Failure::from_sdk(&err);
+            if !failure.is_network() {
+                failed(failure.to_string())
+            } else if default_endpoint && failure.network() == Some(Network::NameNotResolved) {
                 SageMakerAccess::NotInRegion { endpoint }
             } else {
-                SageMakerAccess::Unreachable { endpoint, message }
+                SageMakerAccess::Unreachable {
+                    endpoint,
+                    message: failure.to_string(),
+                }
             }
         }
-        Err(err) => failed(DisplayErrorContext(&err).to_string()),
     }
 }
 
@@ -559,20 +579,6 @@ fn classify_sagemaker(e: &ApiError) -> SageMakerAccess {
             message: e.to_string(),
         },
     }
-}
-
-/// Whether a connector error is a failed name lookup, which for AWS's own endpoint means
-/// the service has no endpoint in that region.
-fn is_dns_failure(message: &str) -> bool {
-    let m = message.to_ascii_lowercase();
-    [
-        "dns error",
-        "failed to lookup address",
-        "name or service not known",
-        "no such host",
-    ]
-    .iter()
-    .any(|s| m.contains(s))
 }
 
 #[cfg(test)]
@@ -688,9 +694,5 @@ mod tests {
             classify_sagemaker(&e),
             SageMakerAccess::Failed { .. }
         ));
-        assert!(is_dns_failure(
-            "dispatch failure: io error: dns error: failed to lookup address information"
-        ));
-        assert!(!is_dns_failure("connection refused"));
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use aws_sdk_iam::Client;
 use aws_sdk_iam::client::Waiters;
 use aws_sdk_iam::types::Tag;
-use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_runtime_api::client::waiters::error::WaiterError;
 use sagecred_core::{AccessKeyId, Credentials, RoleArn, Secret};
 
 use crate::desired::{MANAGED_BY_KEY, MANAGED_BY_VALUE};
@@ -85,11 +85,14 @@ fn managed_tag() -> Result<Tag, Error> {
         })
 }
 
-fn wait_error(kind: ResourceKind, name: &str, err: impl std::error::Error) -> Error {
+fn wait_error<O, E>(kind: ResourceKind, name: &str, err: WaiterError<O, E>) -> Error
+where
+    E: aws_sdk_iam::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
     Error::Wait {
         kind,
         name: name.to_owned(),
-        message: DisplayErrorContext(err).to_string(),
+        message: sagecred_sdk_error::Failure::from_waiter(&err).to_string(),
     }
 }
 

@@ -96,12 +96,13 @@ impl Mode {
                 "AmazonEC2ContainerRegistryFullAccess lets the user create, change and delete every ECR repository".to_owned(),
                 "IAMReadOnlyAccess lets the user read every IAM user, role and policy in the account".to_owned(),
                 "the custom policy lets the role write CloudWatch Logs anywhere (arn:aws:logs:*:*:*)".to_owned(),
+                "policy linters (parliament) report RESOURCE_STAR on the custom policy's ECR pull actions: the guide grants them on every repository (\"Resource\": \"*\"); --least-privilege scopes them to one".to_owned(),
             ],
             Self::LeastPrivilege => vec![
                 "mode: least privilege (--least-privilege)".to_owned(),
                 "the user may pass only the execution role, and only to sagemaker.amazonaws.com".to_owned(),
                 "the user gets training-job actions, push and pull on one ECR repository, and read of its own user and the role".to_owned(),
-                "the role trusts SageMaker training jobs of this account only, and writes logs only under /aws/sagemaker/TrainingJobs".to_owned(),
+                "the role trusts SageMaker training jobs of this account only, writes logs only under /aws/sagemaker/TrainingJobs, and pulls images from one ECR repository".to_owned(),
                 "the guide's default would instead attach AmazonSageMakerFullAccess (which lets the user pass any role to SageMaker), AmazonEC2ContainerRegistryFullAccess and IAMReadOnlyAccess to the user".to_owned(),
             ],
         };
@@ -191,16 +192,30 @@ impl DesiredState {
         account: &AccountId,
         partition: Partition,
     ) -> Result<Self, Error> {
-        check_iam_name("role name", &options.role_name, 64)?;
-        check_iam_name("policy name", &options.policy_name, 128)?;
-        if let Some(user) = &options.user_name {
-            check_iam_name("user name", user, 64)?;
-        }
-        check_bucket(&options.bucket)?;
-        check_repository(&options.ecr_repository)?;
+        check_options(options)?;
+        Ok(Self::build(options, account.as_str(), partition.as_str()))
+    }
 
-        let p = partition.as_str();
-        let acct = account.as_str();
+    /// The desired state of `options` for no account in particular: the account id, the
+    /// partition and the names (bucket, role, policy, user, ECR repository) are symbols
+    /// (`⟦AWS::AccountId⟧`, `⟦AWS::Partition⟧`, `⟦BucketName⟧`, ...) that the emitters turn
+    /// into CloudFormation parameters and pseudo parameters, or Terraform variables and
+    /// data sources. No AWS call is needed.
+    pub fn symbolic(options: &ProvisionOptions) -> Result<Self, Error> {
+        check_options(options)?;
+        let symbols = ProvisionOptions {
+            bucket: symbol::BUCKET.to_owned(),
+            role_name: symbol::ROLE.to_owned(),
+            policy_name: symbol::POLICY.to_owned(),
+            user_name: options.user_name.as_ref().map(|_| symbol::USER.to_owned()),
+            ecr_repository: symbol::REPOSITORY.to_owned(),
+            ..options.clone()
+        };
+        Ok(Self::build(&symbols, symbol::ACCOUNT, symbol::PARTITION))
+    }
+
+    /// Builds the state from checked options.
+    fn build(options: &ProvisionOptions, acct: &str, p: &str) -> Self {
         let mode = if options.least_privilege {
             Mode::LeastPrivilege
         } else {
@@ -214,7 +229,13 @@ impl DesiredState {
             name: options.policy_name.clone(),
             arn: custom(&options.policy_name),
             description: POLICY_DESCRIPTION.to_owned(),
-            document: render(&custom_policy(&options.bucket, mode, p, acct)),
+            document: render(&custom_policy(
+                &options.bucket,
+                mode,
+                p,
+                acct,
+                &options.ecr_repository,
+            )),
         }];
         let role = RoleSpec {
             name: options.role_name.clone(),
@@ -270,7 +291,7 @@ impl DesiredState {
                 )),
             });
         }
-        Ok(Self {
+        Self {
             mode,
             account_id: acct.to_owned(),
             partition: p.to_owned(),
@@ -280,7 +301,7 @@ impl DesiredState {
             user,
             adopt: options.adopt,
             tags: vec![(MANAGED_BY_KEY.to_owned(), MANAGED_BY_VALUE.to_owned())],
-        })
+        }
     }
 
     /// The names of every customer managed policy sagecred may own under these options, in
@@ -299,6 +320,41 @@ impl DesiredState {
     }
 }
 
+/// Checks every name of `options` against IAM's, S3's and ECR's rules.
+fn check_options(options: &ProvisionOptions) -> Result<(), Error> {
+    check_iam_name("role name", &options.role_name, 64)?;
+    check_iam_name("policy name", &options.policy_name, 128)?;
+    if let Some(user) = &options.user_name {
+        check_iam_name("user name", user, 64)?;
+    }
+    check_bucket(&options.bucket)?;
+    check_repository(&options.ecr_repository)
+}
+
+/// The symbols of [`DesiredState::symbolic`]: `⟦NAME⟧`, where NAME is the CloudFormation
+/// parameter or pseudo parameter that stands for the value. `⟦` and `⟧` are in no name IAM,
+/// S3 or ECR accepts, so a symbol can never be confused with a real value.
+pub mod symbol {
+    /// The account id.
+    pub const ACCOUNT: &str = "⟦AWS::AccountId⟧";
+    /// The partition.
+    pub const PARTITION: &str = "⟦AWS::Partition⟧";
+    /// The bucket.
+    pub const BUCKET: &str = "⟦BucketName⟧";
+    /// The execution role's name.
+    pub const ROLE: &str = "⟦RoleName⟧";
+    /// The custom policy's name.
+    pub const POLICY: &str = "⟦PolicyName⟧";
+    /// The user's name.
+    pub const USER: &str = "⟦UserName⟧";
+    /// The ECR repository of least-privilege mode.
+    pub const REPOSITORY: &str = "⟦EcrRepository⟧";
+    /// Where a symbol opens.
+    pub const OPEN: char = '⟦';
+    /// Where a symbol closes.
+    pub const CLOSE: char = '⟧';
+}
+
 /// The least-privilege user policy's name, derived from the custom policy's.
 fn user_policy_name(policy_name: &str) -> String {
     // IAM policy names may be 128 characters; the suffix keeps a 120-character name valid.
@@ -309,49 +365,77 @@ fn user_policy_name(policy_name: &str) -> String {
 
 /// The guide's custom policy for `bucket`: in guide mode, byte for byte the JSON of Part 1
 /// step 4 when `bucket` is the guide's.
-fn custom_policy(bucket: &str, mode: Mode, partition: &str, account: &str) -> Value {
+///
+/// In least-privilege mode the ECR pull actions are scoped to the one repository; only
+/// `ecr:GetAuthorizationToken`, which has no resource, keeps `*`.
+fn custom_policy(
+    bucket: &str,
+    mode: Mode,
+    partition: &str,
+    account: &str,
+    repository: &str,
+) -> Value {
     let logs_resource = match mode {
         Mode::GuideDefault => format!("arn:{partition}:logs:*:*:*"),
         Mode::LeastPrivilege => {
             format!("arn:{partition}:logs:*:{account}:log-group:/aws/sagemaker/TrainingJobs*")
         }
     };
-    json!({
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "S3AccessForVesselSegmentation",
+    let ecr = match mode {
+        Mode::GuideDefault => vec![json!({
+            "Sid": "ECRAccess",
+            "Effect": "Allow",
+            "Action": [
+                "ecr:GetAuthorizationToken",
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:BatchGetImage"
+            ],
+            "Resource": "*"
+        })],
+        Mode::LeastPrivilege => vec![
+            json!({
+                "Sid": "ECRLogin",
                 "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
-                "Resource": [
-                    format!("arn:{partition}:s3:::{bucket}"),
-                    format!("arn:{partition}:s3:::{bucket}/*"),
-                ]
-            },
-            {
-                "Sid": "ECRAccess",
+                "Action": "ecr:GetAuthorizationToken",
+                "Resource": "*"
+            }),
+            json!({
+                "Sid": "ECRPullOneRepository",
                 "Effect": "Allow",
                 "Action": [
-                    "ecr:GetAuthorizationToken",
                     "ecr:BatchCheckLayerAvailability",
                     "ecr:GetDownloadUrlForLayer",
                     "ecr:BatchGetImage"
                 ],
-                "Resource": "*"
-            },
-            {
-                "Sid": "CloudWatchLogs",
-                "Effect": "Allow",
-                "Action": [
-                    "logs:CreateLogGroup",
-                    "logs:CreateLogStream",
-                    "logs:PutLogEvents",
-                    "logs:DescribeLogStreams"
-                ],
-                "Resource": logs_resource
-            }
+                "Resource": format!("arn:{partition}:ecr:*:{account}:repository/{repository}")
+            }),
+        ],
+    };
+    let logs = json!({
+        "Sid": "CloudWatchLogs",
+        "Effect": "Allow",
+        "Action": [
+            "logs:CreateLogGroup",
+            "logs:CreateLogStream",
+            "logs:PutLogEvents",
+            "logs:DescribeLogStreams"
+        ],
+        "Resource": logs_resource
+    });
+    let s3 = json!({
+        "Sid": "S3AccessForVesselSegmentation",
+        "Effect": "Allow",
+        "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
+        "Resource": [
+            format!("arn:{partition}:s3:::{bucket}"),
+            format!("arn:{partition}:s3:::{bucket}/*"),
         ]
-    })
+    });
+    let mut statements = vec![s3];
+    statements.extend(ecr);
+    statements.push(logs);
+    json!({ "Version": "2012-10-17", "Statement": statements })
 }
 
 /// The role's trust policy: SageMaker may assume it on behalf of this account only
@@ -632,8 +716,18 @@ mod tests {
         assert_eq!(s.mode, Mode::LeastPrivilege);
         let custom: Value = serde_json::from_str(&s.policies[0].document).unwrap();
         assert_eq!(
-            custom["Statement"][2]["Resource"],
+            custom["Statement"][3]["Resource"],
             "arn:aws:logs:*:123456789012:log-group:/aws/sagemaker/TrainingJobs*"
+        );
+        // Only the login action, which has no resource, keeps `*`.
+        assert_eq!(
+            custom["Statement"][1]["Action"],
+            "ecr:GetAuthorizationToken"
+        );
+        assert_eq!(custom["Statement"][1]["Resource"], "*");
+        assert_eq!(
+            custom["Statement"][2]["Resource"],
+            "arn:aws:ecr:*:123456789012:repository/unet-training"
         );
         let trust: Value = serde_json::from_str(&s.role.trust_policy).unwrap();
         assert_eq!(

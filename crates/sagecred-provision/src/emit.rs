@@ -1,18 +1,148 @@
-//! The desired state as infrastructure code: a CloudFormation template (JSON) and a
-//! Terraform configuration (HCL), for teams that keep IAM in code review.
+//! The desired state as infrastructure code that deploys to any account: a CloudFormation
+//! template (JSON) and a Terraform configuration (HCL), for teams that keep IAM in code
+//! review or roll it out with StackSets or a Terraform module.
 //!
-//! The access key is included only when [`UserSpec::access_key`](crate::UserSpec) is set:
+//! Emitting needs no AWS call. The code is built from [`DesiredState::symbolic`], whose
+//! symbols become the account and partition of wherever it is deployed
+//! (`AWS::AccountId`/`AWS::Partition`; `data.aws_caller_identity`/`data.aws_partition`)
+//! and parameters or variables for the names, with the options' values as defaults.
+//!
+//! The access key is included only when [`ProvisionOptions::create_access_key`] is set:
 //! its secret then ends up in the stack outputs or the Terraform state, which the caller
 //! must warn about.
 
 use serde_json::{Map, Value, json};
 
-use crate::desired::DesiredState;
+use crate::desired::{DesiredState, ProvisionOptions, symbol};
+use crate::{Error, Mode};
 
 /// CloudFormation logical ids of the customer managed policies, in `policies` order.
 const CFN_POLICY_IDS: [&str; 2] = ["CustomPolicy", "UserPolicy"];
 /// Terraform labels of the customer managed policies, in `policies` order.
 const TF_POLICY_LABELS: [&str; 2] = ["custom", "user"];
+
+/// A named input of the emitted code.
+struct Input {
+    /// The symbol's name, which is also the CloudFormation parameter's.
+    name: &'static str,
+    /// The Terraform variable's name.
+    variable: &'static str,
+    description: &'static str,
+    /// CloudFormation's `AllowedPattern`.
+    pattern: &'static str,
+    default: String,
+}
+
+/// The inputs that `options` needs, in a stable order.
+fn inputs(options: &ProvisionOptions) -> Vec<Input> {
+    let mut inputs = vec![
+        Input {
+            name: "BucketName",
+            variable: "bucket_name",
+            description: "The S3 bucket of the training data",
+            pattern: "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+            default: options.bucket.clone(),
+        },
+        Input {
+            name: "RoleName",
+            variable: "role_name",
+            description: "The SageMaker execution role",
+            pattern: "^[A-Za-z0-9+=,.@_-]{1,64}$",
+            default: options.role_name.clone(),
+        },
+        Input {
+            name: "PolicyName",
+            variable: "policy_name",
+            description: "The customer managed policy (least privilege adds one named NAME-User)",
+            pattern: "^[A-Za-z0-9+=,.@_-]{1,120}$",
+            default: options.policy_name.clone(),
+        },
+    ];
+    if let Some(user) = &options.user_name {
+        inputs.push(Input {
+            name: "UserName",
+            variable: "user_name",
+            description: "The IAM user of the developer's machine",
+            pattern: "^[A-Za-z0-9+=,.@_-]{1,64}$",
+            default: user.clone(),
+        });
+    }
+    if options.least_privilege {
+        inputs.push(Input {
+            name: "EcrRepository",
+            variable: "ecr_repository",
+            description: "The ECR repository of the training image",
+            pattern: "^[a-z0-9._/-]{2,256}$",
+            default: options.ecr_repository.clone(),
+        });
+    }
+    inputs
+}
+
+/// A piece of a string that may hold symbols.
+enum Piece<'a> {
+    Text(&'a str),
+    Symbol(&'a str),
+}
+
+/// Splits `text` at its `⟦NAME⟧` symbols.
+fn pieces(text: &str) -> Vec<Piece<'_>> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find(symbol::OPEN) {
+        let after = open + symbol::OPEN.len_utf8();
+        let Some(len) = rest[after..].find(symbol::CLOSE) else {
+            break;
+        };
+        if open > 0 {
+            out.push(Piece::Text(&rest[..open]));
+        }
+        out.push(Piece::Symbol(&rest[after..after + len]));
+        rest = &rest[after + len + symbol::CLOSE.len_utf8()..];
+    }
+    if !rest.is_empty() {
+        out.push(Piece::Text(rest));
+    }
+    out
+}
+
+/// A string as CloudFormation should write it: itself, a `Ref` when it is one symbol, or
+/// an `Fn::Sub` when it holds symbols among text.
+fn cfn_string(text: &str) -> Value {
+    let parts = pieces(text);
+    match parts.as_slice() {
+        [] => json!(""),
+        [Piece::Text(t)] => json!(t),
+        [Piece::Symbol(s)] => json!({ "Ref": s }),
+        _ => {
+            let mut sub = String::new();
+            for part in &parts {
+                match part {
+                    // `${` would start a substitution; `${!` writes it literally.
+                    Piece::Text(t) => sub.push_str(&t.replace("${", "${!")),
+                    Piece::Symbol(s) => {
+                        sub.push_str("${");
+                        sub.push_str(s);
+                        sub.push('}');
+                    }
+                }
+            }
+            json!({ "Fn::Sub": sub })
+        }
+    }
+}
+
+/// `value` with every string turned into [`cfn_string`]'s form.
+fn cfn_value(value: &Value) -> Value {
+    match value {
+        Value::String(s) => cfn_string(s),
+        Value::Array(items) => Value::Array(items.iter().map(cfn_value).collect()),
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), cfn_value(v))).collect())
+        }
+        other => other.clone(),
+    }
+}
 
 fn parse(document: &str) -> Value {
     // Documents in a DesiredState are rendered by this crate, so they always parse.
@@ -28,16 +158,31 @@ fn cfn_tags(desired: &DesiredState) -> Value {
 }
 
 /// A policy ARN as CloudFormation should name it: a `Ref` to a policy of the same
-/// template, or the literal ARN of an AWS managed policy.
+/// template, or the ARN of an AWS managed policy in the stack's partition.
 fn cfn_policy_ref(desired: &DesiredState, arn: &str) -> Value {
     match desired.policies.iter().position(|p| p.arn == arn) {
         Some(i) => json!({"Ref": CFN_POLICY_IDS[i.min(1)]}),
-        None => json!(arn),
+        None => cfn_string(arn),
     }
 }
 
-/// Renders `desired` as a CloudFormation template in JSON.
-pub fn emit_cloudformation(desired: &DesiredState) -> String {
+/// Renders `options` as a CloudFormation template in JSON, with no AWS call.
+///
+/// Fails with [`Error::InvalidOption`] when a name breaks IAM's or S3's rules.
+pub fn emit_cloudformation(options: &ProvisionOptions) -> Result<String, Error> {
+    let desired = DesiredState::symbolic(options)?;
+    let mut parameters = Map::new();
+    for input in inputs(options) {
+        parameters.insert(
+            input.name.to_owned(),
+            json!({
+                "Type": "String",
+                "Description": input.description,
+                "Default": input.default,
+                "AllowedPattern": input.pattern,
+            }),
+        );
+    }
     let mut resources = Map::new();
     for (i, policy) in desired.policies.iter().enumerate() {
         resources.insert(
@@ -45,9 +190,9 @@ pub fn emit_cloudformation(desired: &DesiredState) -> String {
             json!({
                 "Type": "AWS::IAM::ManagedPolicy",
                 "Properties": {
-                    "ManagedPolicyName": policy.name,
+                    "ManagedPolicyName": cfn_string(&policy.name),
                     "Description": policy.description,
-                    "PolicyDocument": parse(&policy.document),
+                    "PolicyDocument": cfn_value(&parse(&policy.document)),
                 }
             }),
         );
@@ -57,12 +202,12 @@ pub fn emit_cloudformation(desired: &DesiredState) -> String {
         json!({
             "Type": "AWS::IAM::Role",
             "Properties": {
-                "RoleName": desired.role.name,
+                "RoleName": cfn_string(&desired.role.name),
                 "Description": desired.role.description,
-                "AssumeRolePolicyDocument": parse(&desired.role.trust_policy),
+                "AssumeRolePolicyDocument": cfn_value(&parse(&desired.role.trust_policy)),
                 "ManagedPolicyArns": desired.role.attached_policy_arns.iter()
-                    .map(|a| cfn_policy_ref(desired, a)).collect::<Vec<_>>(),
-                "Tags": cfn_tags(desired),
+                    .map(|a| cfn_policy_ref(&desired, a)).collect::<Vec<_>>(),
+                "Tags": cfn_tags(&desired),
             }
         }),
     );
@@ -77,10 +222,10 @@ pub fn emit_cloudformation(desired: &DesiredState) -> String {
             json!({
                 "Type": "AWS::IAM::User",
                 "Properties": {
-                    "UserName": user.name,
+                    "UserName": cfn_string(&user.name),
                     "ManagedPolicyArns": user.attached_policy_arns.iter()
-                        .map(|a| cfn_policy_ref(desired, a)).collect::<Vec<_>>(),
-                    "Tags": cfn_tags(desired),
+                        .map(|a| cfn_policy_ref(&desired, a)).collect::<Vec<_>>(),
+                    "Tags": cfn_tags(&desired),
                 }
             }),
         );
@@ -109,38 +254,90 @@ pub fn emit_cloudformation(desired: &DesiredState) -> String {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": format!(
             "sagecred: IAM for SageMaker training ({}); AWS::IAM::ManagedPolicy takes no tags",
-            mode_word(desired)
+            mode_word(&desired)
         ),
+        "Parameters": parameters,
         "Resources": resources,
         "Outputs": outputs,
     });
     let mut text = serde_json::to_string_pretty(&template).unwrap_or_default();
     text.push('\n');
-    text
+    Ok(text)
 }
 
 fn mode_word(desired: &DesiredState) -> &'static str {
     match desired.mode {
-        crate::Mode::GuideDefault => "guide default",
-        crate::Mode::LeastPrivilege => "least privilege",
+        Mode::GuideDefault => "guide default",
+        Mode::LeastPrivilege => "least privilege",
     }
 }
 
-/// An HCL string literal: quotes and backslashes escaped, and template sequences
-/// (`${`, `%{`) doubled so Terraform does not interpolate them.
-fn hcl_string(value: &str) -> String {
-    let escaped = value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
-        .replace("${", "$${")
-        .replace("%{", "%%{");
-    format!("\"{escaped}\"")
+/// The Terraform expression a symbol stands for.
+fn tf_expression(name: &str) -> String {
+    match name {
+        "AWS::AccountId" => "data.aws_caller_identity.current.account_id".to_owned(),
+        "AWS::Partition" => "data.aws_partition.current.partition".to_owned(),
+        "BucketName" => "var.bucket_name".to_owned(),
+        "RoleName" => "var.role_name".to_owned(),
+        "PolicyName" => "var.policy_name".to_owned(),
+        "UserName" => "var.user_name".to_owned(),
+        "EcrRepository" => "var.ecr_repository".to_owned(),
+        // Every symbol DesiredState::symbolic makes is listed above.
+        other => format!("var.{}", other.to_ascii_lowercase()),
+    }
 }
 
-/// A heredoc holding a JSON document, with template sequences escaped.
+/// Escapes text for the inside of an HCL string or heredoc: template sequences (`${`,
+/// `%{`) are doubled so Terraform does not interpolate them.
+fn hcl_escape_template(text: &str) -> String {
+    text.replace("${", "$${").replace("%{", "%%{")
+}
+
+/// An HCL string literal for text that may hold symbols: a bare expression when it is one
+/// symbol, else a quoted template with the symbols interpolated.
+fn hcl_value(value: &str) -> String {
+    let parts = pieces(value);
+    if let [Piece::Symbol(s)] = parts.as_slice() {
+        return tf_expression(s);
+    }
+    let mut out = String::from("\"");
+    for part in parts {
+        match part {
+            Piece::Text(t) => out.push_str(&hcl_escape_template(
+                &t.replace('\\', "\\\\")
+                    .replace('"', "\\\"")
+                    .replace('\n', "\\n"),
+            )),
+            Piece::Symbol(s) => {
+                out.push_str("${");
+                out.push_str(&tf_expression(s));
+                out.push('}');
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A plain HCL string literal (no symbols expected).
+fn hcl_string(value: &str) -> String {
+    hcl_value(value)
+}
+
+/// A heredoc holding a JSON document, with template sequences escaped and symbols
+/// interpolated.
 fn hcl_heredoc(document: &str) -> String {
-    let body = document.replace("${", "$${").replace("%{", "%%{");
+    let mut body = String::new();
+    for part in pieces(document) {
+        match part {
+            Piece::Text(t) => body.push_str(&hcl_escape_template(t)),
+            Piece::Symbol(s) => {
+                body.push_str("${");
+                body.push_str(&tf_expression(s));
+                body.push('}');
+            }
+        }
+    }
     format!("<<EOT\n{body}\nEOT")
 }
 
@@ -156,36 +353,53 @@ fn hcl_tags(desired: &DesiredState) -> String {
 fn tf_policy_ref(desired: &DesiredState, arn: &str) -> String {
     match desired.policies.iter().position(|p| p.arn == arn) {
         Some(i) => format!("aws_iam_policy.{}.arn", TF_POLICY_LABELS[i.min(1)]),
-        None => hcl_string(arn),
+        None => hcl_value(arn),
     }
 }
 
-/// Renders `desired` as a Terraform configuration (AWS provider resources) in HCL.
-pub fn emit_terraform(desired: &DesiredState) -> String {
+/// Renders `options` as a Terraform configuration (AWS provider resources) in HCL, with no
+/// AWS call.
+///
+/// Fails with [`Error::InvalidOption`] when a name breaks IAM's or S3's rules.
+pub fn emit_terraform(options: &ProvisionOptions) -> Result<String, Error> {
+    let desired = DesiredState::symbolic(options)?;
     let mut out = format!(
         "# Generated by sagecred: IAM for SageMaker training ({}).\n",
-        mode_word(desired)
+        mode_word(&desired)
     );
-    let tags = hcl_tags(desired);
+    out.push_str(concat!(
+        "\nterraform {\n  required_providers {\n    aws = {\n      source = \"hashicorp/aws\"\n    }\n  }\n}\n",
+        "\ndata \"aws_caller_identity\" \"current\" {}\n",
+        "\ndata \"aws_partition\" \"current\" {}\n",
+    ));
+    for input in inputs(options) {
+        out.push_str(&format!(
+            "\nvariable \"{}\" {{\n  description = {}\n  type        = string\n  default     = {}\n}}\n",
+            input.variable,
+            hcl_string(input.description),
+            hcl_string(&input.default),
+        ));
+    }
+    let tags = hcl_tags(&desired);
     for (i, policy) in desired.policies.iter().enumerate() {
         out.push_str(&format!(
             "\nresource \"aws_iam_policy\" \"{}\" {{\n  name        = {}\n  description = {}\n  tags        = {tags}\n  policy      = {}\n}}\n",
             TF_POLICY_LABELS[i.min(1)],
-            hcl_string(&policy.name),
+            hcl_value(&policy.name),
             hcl_string(&policy.description),
             hcl_heredoc(&policy.document),
         ));
     }
     out.push_str(&format!(
         "\nresource \"aws_iam_role\" \"execution\" {{\n  name               = {}\n  description        = {}\n  tags               = {tags}\n  assume_role_policy = {}\n}}\n",
-        hcl_string(&desired.role.name),
+        hcl_value(&desired.role.name),
         hcl_string(&desired.role.description),
         hcl_heredoc(&desired.role.trust_policy),
     ));
     for (i, arn) in desired.role.attached_policy_arns.iter().enumerate() {
         out.push_str(&format!(
             "\nresource \"aws_iam_role_policy_attachment\" \"execution_{i}\" {{\n  role       = aws_iam_role.execution.name\n  policy_arn = {}\n}}\n",
-            tf_policy_ref(desired, arn)
+            tf_policy_ref(&desired, arn)
         ));
     }
     out.push_str(
@@ -194,12 +408,12 @@ pub fn emit_terraform(desired: &DesiredState) -> String {
     if let Some(user) = &desired.user {
         out.push_str(&format!(
             "\nresource \"aws_iam_user\" \"developer\" {{\n  name = {}\n  tags = {tags}\n}}\n",
-            hcl_string(&user.name)
+            hcl_value(&user.name)
         ));
         for (i, arn) in user.attached_policy_arns.iter().enumerate() {
             out.push_str(&format!(
                 "\nresource \"aws_iam_user_policy_attachment\" \"developer_{i}\" {{\n  user       = aws_iam_user.developer.name\n  policy_arn = {}\n}}\n",
-                tf_policy_ref(desired, arn)
+                tf_policy_ref(&desired, arn)
             ));
         }
         if user.access_key {
@@ -211,46 +425,54 @@ pub fn emit_terraform(desired: &DesiredState) -> String {
             ));
         }
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ProvisionOptions;
-    use sagecred_core::Partition;
-
-    fn desired(options: ProvisionOptions) -> DesiredState {
-        DesiredState::new(&options, &"123456789012".parse().unwrap(), Partition::Aws).unwrap()
-    }
 
     #[test]
-    fn cloudformation_names_the_same_resources() {
-        let d = desired(ProvisionOptions {
+    fn cloudformation_is_account_independent_with_parameters() {
+        let options = ProvisionOptions {
             create_access_key: false,
             ..Default::default()
-        });
-        let t: Value = serde_json::from_str(&emit_cloudformation(&d)).unwrap();
+        };
+        let text = emit_cloudformation(&options).unwrap();
+        assert!(!text.contains('⟦'), "{text}");
+        let t: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            t["Parameters"]["BucketName"]["Default"],
+            "vessel-segmentation-data"
+        );
+        assert_eq!(
+            t["Parameters"]["RoleName"]["Default"],
+            "SageMaker-UNetTraining-ExecutionRole"
+        );
         let r = &t["Resources"];
         assert_eq!(
             r["CustomPolicy"]["Properties"]["ManagedPolicyName"],
-            "VesselSegmentationS3ECRAccess"
+            json!({"Ref": "PolicyName"})
         );
         assert_eq!(
             r["ExecutionRole"]["Properties"]["RoleName"],
-            "SageMaker-UNetTraining-ExecutionRole"
+            json!({"Ref": "RoleName"})
+        );
+        let trust = &r["ExecutionRole"]["Properties"]["AssumeRolePolicyDocument"];
+        assert_eq!(
+            trust["Statement"][0]["Condition"]["StringEquals"]["aws:SourceAccount"],
+            json!({"Ref": "AWS::AccountId"})
         );
         assert_eq!(
-            r["DeveloperUser"]["Properties"]["UserName"],
-            "sagemaker-developer"
+            r["CustomPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]["Resource"][1],
+            json!({"Fn::Sub": "arn:${AWS::Partition}:s3:::${BucketName}/*"})
         );
         assert_eq!(
-            r["CustomPolicy"]["Properties"]["PolicyDocument"],
-            parse(&d.policies[0].document)
-        );
-        assert_eq!(
-            r["ExecutionRole"]["Properties"]["ManagedPolicyArns"][1],
-            json!({"Ref": "CustomPolicy"})
+            r["ExecutionRole"]["Properties"]["ManagedPolicyArns"],
+            json!([
+                {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AmazonSageMakerFullAccess"},
+                {"Ref": "CustomPolicy"}
+            ])
         );
         assert_eq!(
             r["DeveloperUser"]["Properties"]["ManagedPolicyArns"]
@@ -262,33 +484,51 @@ mod tests {
         assert!(r.get("DeveloperAccessKey").is_none());
         assert!(t["Outputs"].get("SecretAccessKey").is_none());
 
-        let with_key = desired(ProvisionOptions::default());
-        let t: Value = serde_json::from_str(&emit_cloudformation(&with_key)).unwrap();
+        let with_key: Value =
+            serde_json::from_str(&emit_cloudformation(&ProvisionOptions::default()).unwrap())
+                .unwrap();
         assert_eq!(
-            t["Resources"]["DeveloperAccessKey"]["Type"],
+            with_key["Resources"]["DeveloperAccessKey"]["Type"],
             "AWS::IAM::AccessKey"
         );
     }
 
     #[test]
-    fn terraform_has_every_resource_and_escapes_templates() {
-        let d = desired(ProvisionOptions {
+    fn terraform_uses_data_sources_and_variables_and_escapes_templates() {
+        let options = ProvisionOptions {
             create_access_key: false,
             least_privilege: true,
             ..Default::default()
-        });
-        let hcl = emit_terraform(&d);
+        };
+        let hcl = emit_terraform(&options).unwrap();
+        assert!(!hcl.contains('⟦'), "{hcl}");
         for needle in [
+            "data \"aws_caller_identity\" \"current\" {}",
+            "data \"aws_partition\" \"current\" {}",
+            "variable \"bucket_name\"",
+            "default     = \"unet-training\"",
             "resource \"aws_iam_policy\" \"custom\"",
-            "resource \"aws_iam_policy\" \"user\"",
+            "name        = \"${var.policy_name}-User\"",
             "resource \"aws_iam_role\" \"execution\"",
+            "name               = var.role_name",
             "resource \"aws_iam_user\" \"developer\"",
             "policy_arn = aws_iam_policy.user.arn",
+            "\"aws:SourceAccount\": \"${data.aws_caller_identity.current.account_id}\"",
             "\"managed-by\" = \"sagecred\"",
         ] {
             assert!(hcl.contains(needle), "{needle} missing from\n{hcl}");
         }
         assert!(!hcl.contains("aws_iam_access_key"));
         assert_eq!(hcl_string("a\"${x}"), "\"a\\\"$${x}\"");
+    }
+
+    #[test]
+    fn bad_names_are_refused_before_anything_is_emitted() {
+        let options = ProvisionOptions {
+            role_name: "bad role".into(),
+            ..Default::default()
+        };
+        assert!(emit_cloudformation(&options).is_err());
+        assert!(emit_terraform(&options).is_err());
     }
 }

@@ -54,11 +54,9 @@ pub enum Error {
         operation: &'static str,
         /// The resource it concerned.
         resource: String,
-        /// What AWS answered (code, status, message), or that no answer came.
+        /// What AWS answered (code, status, message), or that no answer came. The SDK
+        /// error itself is not kept: its renderings can hold the signed request.
         failure: AwsFailure,
-        /// The SDK's error.
-        #[source]
-        source: Box<dyn StdError + Send + Sync>,
     },
     /// IAM answered without a field the operation needs.
     #[error("{operation} on {resource} returned no {field}")]
@@ -140,7 +138,6 @@ where
         operation,
         resource: resource.into(),
         failure: AwsFailure::from_sdk(&err),
-        source: Box::new(err),
     }
 }
 

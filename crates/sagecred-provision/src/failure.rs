@@ -7,7 +7,6 @@ use std::fmt;
 use aws_sdk_iam::error::ProvideErrorMetadata;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 
 /// What a failed AWS call told us: its error code, HTTP status and message, or that no
 /// answer arrived at all.
@@ -32,29 +31,20 @@ impl AwsFailure {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        let status = err.raw_response().map(|r| r.status().as_u16());
-        let mut code = err.code().map(str::to_owned);
-        let mut message = err.message().map(str::to_owned);
-        if code.is_none()
-            && let Some(body) = err.raw_response().and_then(|r| r.body().bytes())
-        {
-            let body = String::from_utf8_lossy(body);
-            code = xml_element(&body, "Code");
-            message = message.or_else(|| xml_element(&body, "Message"));
-        }
-        let network = matches!(
-            err,
-            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_)
-        );
-        if network {
-            // The connector's own words ("connection refused", a DNS failure) are the clue.
-            message = Some(DisplayErrorContext(err).to_string());
-        } else if code.is_none() && message.is_none() && status.is_none() {
-            message = Some(DisplayErrorContext(err).to_string());
-        }
+        // From the error's typed fields only (sagecred-sdk-error): the SDK's own
+        // renderings can hold the signed request, or an SSO call's tokens.
+        let failure = sagecred_sdk_error::Failure::from_sdk(err);
+        let network = failure.is_network();
+        let message = if network || (failure.code().is_none() && failure.message().is_none()) {
+            // For a call without an answer, the kind of failure ("connection refused", a
+            // name that does not resolve, a malformed endpoint) is the clue.
+            (failure.status().is_none()).then(|| failure.to_string())
+        } else {
+            failure.message().map(str::to_owned)
+        };
         Self {
-            code,
-            status,
+            code: failure.code().map(str::to_owned),
+            status: failure.status(),
             message,
             network,
         }

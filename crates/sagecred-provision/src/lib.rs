@@ -44,6 +44,8 @@ mod failure;
 mod json;
 mod plan;
 mod rotate;
+mod sdk_config;
+mod sdk_yaml;
 mod simulate;
 mod teardown;
 mod trust;
@@ -58,7 +60,7 @@ pub use counter::ApiCallCounter;
 pub use desired::{
     DEFAULT_ECR_REPOSITORY, DesiredState, ECR_FULL_ACCESS, IAM_READ_ONLY_ACCESS, MANAGED_BY_KEY,
     MANAGED_BY_VALUE, Mode, PolicySpec, ProvisionOptions, RoleSpec, SAGEMAKER_FULL_ACCESS,
-    UserSpec,
+    UserSpec, symbol,
 };
 pub use discover::discover;
 pub use emit::{emit_cloudformation, emit_terraform};
@@ -70,6 +72,12 @@ pub use rotate::{
     RotateOptions, RotateOutcome, RotateProgress, RotateStep, iam_client_for, recover, rotate,
     rotate_finish, user_name_from_arn,
 };
+pub use sdk_config::{
+    SDK_CONFIG_FILE_NAME, SDK_SCHEMA_VERSION, SdkConfigCheck, SdkConfigEnv, SdkConfigError,
+    SdkConfigValues, SdkKey, SdkKeyPlan, SdkMismatch, SdkPlatform, check_sdk_config,
+    edit_sdk_config_text, plan_sdk_config, read_sdk_config, sdk_config_path, write_sdk_config,
+};
+pub use sdk_yaml::YamlError;
 pub use simulate::{SIMULATED_ACTIONS, SimulatedAccess, simulate_training_access};
 pub use teardown::{teardown_apply, teardown_plan};
 pub use trust::{trust_policy_document, trusts_sagemaker};

@@ -98,8 +98,20 @@ impl CachedToken {
 
     /// Parses a cache file's text. Errors name the field, never its value.
     pub fn from_json(text: &str) -> Result<Self, String> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("not valid JSON ({e})"))?;
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            // Position and kind only: the file holds tokens, and no part of it is shown.
+            let kind = match e.classify() {
+                serde_json::error::Category::Eof => "it ends too early",
+                serde_json::error::Category::Syntax => "a syntax error",
+                serde_json::error::Category::Data => "unexpected data",
+                serde_json::error::Category::Io => "a read error",
+            };
+            format!(
+                "not valid JSON ({kind} at line {}, column {})",
+                e.line(),
+                e.column()
+            )
+        })?;
         let object = value.as_object().ok_or("not a JSON object")?;
         let field = |name: &str| -> Option<&str> {
             object

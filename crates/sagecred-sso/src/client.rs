@@ -3,8 +3,9 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use aws_sdk_sso::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_sso::error::ProvideErrorMetadata;
 use sagecred_core::{Credentials, Secret};
+use sagecred_sdk_error::Failure;
 
 use crate::error::SsoError;
 use crate::session::SsoSession;
@@ -287,6 +288,7 @@ impl SsoClient {
             .map_err(|e| SsoError::Service {
                 operation: op,
                 message: format!("unusable access key id: {e}"),
+                network: false,
             })?;
         let secret = c
             .secret_access_key()
@@ -387,10 +389,9 @@ fn grant(
     })
 }
 
-fn portal_error<E, R>(operation: &'static str, e: &aws_sdk_sso::error::SdkError<E, R>) -> SsoError
+fn portal_error<E>(operation: &'static str, e: &SdkError<E>) -> SsoError
 where
     E: std::error::Error + ProvideErrorMetadata + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
     if e.as_service_error().and_then(|s| s.code()) == Some("UnauthorizedException") {
         SsoError::Unauthorized
@@ -399,10 +400,21 @@ where
     }
 }
 
-fn service<E: std::error::Error + 'static>(operation: &'static str, e: &E) -> SsoError {
+/// The SDK's error of a failed call.
+type SdkError<E> =
+    aws_sdk_sso::error::SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>;
+
+/// An SSO call's failure, rendered from the error's typed fields only: the SDK's own
+/// renderings can hold the request, with its client secret, refresh or bearer token.
+fn service<E>(operation: &'static str, e: &SdkError<E>) -> SsoError
+where
+    E: std::error::Error + ProvideErrorMetadata + 'static,
+{
+    let failure = Failure::from_sdk(e);
     SsoError::Service {
         operation,
-        message: DisplayErrorContext(e).to_string(),
+        message: failure.to_string(),
+        network: failure.is_network(),
     }
 }
 
@@ -410,6 +422,7 @@ fn missing(operation: &'static str, field: &str) -> SsoError {
     SsoError::Service {
         operation,
         message: format!("the response has no `{field}`"),
+        network: false,
     }
 }
 

@@ -39,8 +39,10 @@ pub enum SsoError {
     Service {
         /// The API, as `sso-oidc:CreateToken`.
         operation: &'static str,
-        /// The SDK's description of the failure.
+        /// What went wrong, from the SDK error's typed fields (never the request).
         message: String,
+        /// Whether the endpoint could not be reached or did not answer in time.
+        network: bool,
     },
     /// The token cache file cannot be read or written.
     #[error("SSO token cache {}: {detail}", path.display())]

@@ -72,60 +72,94 @@ fn profiles_key_hint(profiles: &sagecred_ini::ProfileSet, ctx: &Context) -> Opti
 }
 
 /// Reads `KEY_ID\nSECRET\n` from stdin. Blank lines after the two are allowed.
+///
+/// Errors say which line is wrong and how, and never repeat what stdin held: a misplaced
+/// line is usually the secret.
 fn read_stdin_pair() -> Result<Credentials, CliError> {
-    let mut buf = Zeroizing::new(String::new());
+    let mut raw = Zeroizing::new(Vec::new());
     std::io::stdin()
         .lock()
-        .take(STDIN_LIMIT)
-        .read_to_string(&mut buf)
-        .map_err(|e| CliError::user(format!("reading stdin: {e}")))?;
-    let mut lines = buf.lines().map(|l| l.trim_end_matches('\r'));
+        .take(STDIN_LIMIT + 1)
+        .read_to_end(&mut raw)
+        .map_err(|e| CliError::user(format!("reading stdin: {}", e.kind())))?;
+    if raw.len() as u64 > STDIN_LIMIT {
+        return Err(CliError::user(format!(
+            "stdin holds more than {} KiB; --stdin expects two short lines, the access key id and the secret",
+            STDIN_LIMIT / 1024
+        )));
+    }
+    let buf = std::str::from_utf8(&raw).map_err(|e| {
+        let line = raw[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
+        CliError::user(format!(
+            "line {line} of stdin is not valid UTF-8; --stdin expects the access key id and the secret as text"
+        ))
+    })?;
+    let mut lines = buf.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
     let key_id = lines.next().unwrap_or("").trim();
     let secret = lines.next().unwrap_or("");
     if key_id.is_empty() || secret.is_empty() {
-        return Err(CliError::user(
-            "--stdin expects two lines, the access key id and then the secret access key",
-        )
+        let which = if key_id.is_empty() { 1 } else { 2 };
+        return Err(CliError::user(format!(
+            "line {which} of stdin is empty or missing; --stdin expects two lines, the access key id and then the secret access key"
+        ))
         .with_hint("printf '%s\\n%s\\n' \"$KEY_ID\" \"$SECRET\" | sagecred configure --stdin"));
     }
-    if lines.any(|l| !l.trim().is_empty()) {
-        return Err(CliError::user(
-            "--stdin got more than two lines; send only the access key id and the secret",
-        ));
+    if let Some(n) = lines.position(|l| !l.trim().is_empty()) {
+        return Err(CliError::user(format!(
+            "line {} of stdin is not empty; --stdin expects only two lines, the access key id and the secret",
+            n + 3
+        )));
     }
-    credentials_from(key_id, secret, "line 2 of stdin")
+    credentials_from(key_id, secret, "line 1 of stdin", "line 2 of stdin")
 }
 
-/// Validates a key pair. Errors name the key id (not secret) but never the secret.
+/// Validates a key pair. Errors say where the bad value came from and what is wrong with
+/// it (length, kind of character, position), and never repeat the key id or the secret:
+/// a value in the wrong place is usually the secret.
 pub(super) fn credentials_from(
     key_id: &str,
     secret: &str,
+    key_origin: &str,
     secret_origin: &str,
 ) -> Result<Credentials, CliError> {
-    let key_id: AccessKeyId = key_id.parse().map_err(|e| {
-        CliError::user(format!("{e}"))
-            .with_hint("copy the key id again from the IAM console or the CSV file")
-    })?;
     let secret = secret.trim();
+    let key_id: AccessKeyId = match key_id.trim().parse() {
+        Ok(id) => id,
+        Err(e) => {
+            if secret.parse::<AccessKeyId>().is_ok() {
+                return Err(CliError::user(format!(
+                    "the access key id and the secret look swapped: {secret_origin} holds a key id, so {key_origin} should"
+                ))
+                .with_hint("give the access key id (AKIA...) first and the secret second"));
+            }
+            return Err(CliError::user(format!("{key_origin}: {e}"))
+                .with_hint("copy the key id again from the IAM console or the CSV file"));
+        }
+    };
     if secret.is_empty() {
         return Err(CliError::user(format!(
-            "the secret access key ({secret_origin}) is empty"
+            "{secret_origin}: the secret access key is empty"
         )));
     }
-    if let Some(c) = secret.chars().find(|c| c.is_whitespace() || c.is_control()) {
+    if let Some((i, c)) = secret
+        .chars()
+        .enumerate()
+        .find(|(_, c)| c.is_whitespace() || c.is_control())
+    {
         let what = if c.is_whitespace() {
             "whitespace"
         } else {
             "a control character"
         };
         return Err(CliError::user(format!(
-            "the secret access key ({secret_origin}) contains {what}; secret keys have none"
+            "{secret_origin}: the secret access key contains {what} (character {}); secret keys have none",
+            i + 1
         ))
         .with_hint("paste the secret again, exactly as the console showed it"));
     }
     // A bound on what is stored; the error gives the length, never the value.
     sagecred_core::check_secret_access_key(secret).map_err(|e| {
-        CliError::user(format!("{e} ({secret_origin})"))
+        CliError::user(format!("{secret_origin}: {e}"))
             .with_hint("paste the secret again, exactly as the console showed it")
     })?;
     Ok(Credentials::new(key_id, Secret::from(secret)))
@@ -149,7 +183,7 @@ fn prompt(
         rpassword::prompt_password("AWS Secret Access Key (input hidden): ")
             .map_err(|e| CliError::user(format!("reading the secret from the terminal: {e}")))?,
     );
-    let creds = credentials_from(&key_id, &secret, "as typed")?;
+    let creds = credentials_from(&key_id, &secret, "the typed key id", "the typed secret")?;
     let region = match &args.region {
         Some(r) => Some(r.clone()),
         None => {

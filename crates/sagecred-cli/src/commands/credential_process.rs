@@ -11,6 +11,16 @@ use crate::error::CliError;
 use crate::output;
 
 pub(super) fn run(ctx: &Context, args: &CredentialProcessArgs) -> Result<(), CliError> {
+    serve(ctx, args).map_err(|e| {
+        // Only on failure is it worth reading both files to tell an unknown profile apart.
+        match ctx.require_profile(&ctx.profile) {
+            Err(unknown) if unknown.kind() == crate::error::ErrorKind::User => unknown,
+            _ => e,
+        }
+    })
+}
+
+fn serve(ctx: &Context, args: &CredentialProcessArgs) -> Result<(), CliError> {
     // One streaming lookup of the config file: this runs at every SDK credential refresh.
     let section = sagecred_ini::find_config_profile(&ctx.files, ctx.profile.as_str())?;
     let mut profile = source::resolve_section(ctx, &ctx.profile, section.as_ref(), false)?;

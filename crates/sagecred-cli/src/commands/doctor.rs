@@ -45,6 +45,9 @@ pub(super) fn run(ctx: &Context, args: &DoctorArgs) -> Result<(), CliError> {
         .filter(|n| set.has_plaintext_keys(n))
         .collect();
     checks.push(local::plaintext_check(&plaintext, &files.credentials));
+    if let Some(check) = profile.as_ref().and_then(|p| sdk_config_check(ctx, p)) {
+        checks.push(check);
+    }
 
     match &profile {
         None => checks.push(local::missing_profile(
@@ -55,6 +58,64 @@ pub(super) fn run(ctx: &Context, args: &DoctorArgs) -> Result<(), CliError> {
         Some(section) => checks.extend(aws_checks(ctx, args, &set, section)?),
     }
     report(ctx, &Report::new(checks))
+}
+
+/// The SageMaker Python SDK's defaults file against the profile's role and bucket
+/// (`sagecred_provision::check_sdk_config`); no check when the profile names no role.
+fn sdk_config_check(ctx: &Context, profile: &Section) -> Option<Check> {
+    use sagecred_doctor::{CheckId, Fix};
+    use sagecred_provision::SdkConfigCheck;
+    let id = CheckId::SagemakerSdkConfig;
+    let role = profile.get("sagemaker_role_arn")?;
+    let bucket = profile.get("sagemaker_bucket");
+    let path = super::sdk_config::path(ctx)?;
+    let shown = path.display();
+    let fix = format!("sagecred role set {role} --profile {}", ctx.profile);
+    Some(
+        match sagecred_provision::check_sdk_config(&path, Some(role), bucket) {
+            SdkConfigCheck::Agrees => {
+                Check::pass(id, format!("{shown} names the profile's role and bucket"))
+            }
+            SdkConfigCheck::NoFile => Check::pass(
+                id,
+                format!(
+                    "no sagemaker sdk defaults file at {shown}: pass role= to the sdk, or write it with `{fix}`"
+                ),
+            ),
+            SdkConfigCheck::Disagrees { mismatches } => Check::warn(
+                id,
+                mismatches
+                    .iter()
+                    .map(|m| match &m.found {
+                        Some(found) => format!(
+                            "{shown} sets {} to `{found}`, but profile `{}` uses `{}`",
+                            m.key.dotted(),
+                            ctx.profile,
+                            m.expected
+                        ),
+                        None => format!(
+                            "{shown} has no {}; profile `{}` uses `{}`",
+                            m.key.dotted(),
+                            ctx.profile,
+                            m.expected
+                        ),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                Fix::Command(format!(
+                    "{fix} (in a terminal, answer yes to replace), or edit {shown}"
+                )),
+            ),
+            SdkConfigCheck::Unreadable { reason } => Check::warn(
+                id,
+                reason,
+                Fix::Command(format!(
+                    "fix {shown} by hand: sagecred changes only files it can edit safely"
+                )),
+            ),
+            _ => return None,
+        },
+    )
 }
 
 /// What the profile's sagecred store says about its key (for the key-age check).
@@ -164,11 +225,14 @@ fn report(ctx: &Context, report: &Report) -> Result<(), CliError> {
         }
     }
     if failed > 0 {
-        return Err(CliError::config(format!(
-            "{failed} of {} checks failed for profile `{}`",
-            checks.len(),
-            ctx.profile
-        ))
+        return Err(CliError::new(
+            crate::error::ErrorKind::CheckFailed,
+            format!(
+                "{failed} of {} checks failed for profile `{}`",
+                checks.len(),
+                ctx.profile
+            ),
+        )
         .with_hint("run the fix shown for each failed check, then `sagecred doctor` again"));
     }
     Ok(())

@@ -57,7 +57,9 @@ pub(super) fn run_env(ctx: &Context, args: &EnvArgs) -> Result<(), CliError> {
             changes.push(EnvChange::Unset(name));
         }
     }
-    emit(shell, &changes)
+    emit(shell, &changes)?;
+    flush_notes();
+    Ok(())
 }
 
 pub(super) fn run_use(ctx: &Context, args: &UseArgs) -> Result<(), CliError> {
@@ -67,6 +69,7 @@ pub(super) fn run_use(ctx: &Context, args: &UseArgs) -> Result<(), CliError> {
         CREDENTIAL_VARS.into_iter().map(EnvChange::Unset).collect();
     changes.extend(values.changes(Mode::Switch));
     emit(shell, &changes)?;
+    flush_notes();
     if !ctx.env.in_shell_function && std::io::stdout().is_terminal() {
         output::note(&format!(
             "hint: this only printed the code; to switch shells with `sagecred use`, add the line from `sagecred shell-init {}` to your shell profile",
@@ -106,6 +109,23 @@ fn emit(shell: Shell, changes: &[EnvChange<'_>]) -> Result<(), CliError> {
     output::print_exact(&code)
 }
 
+thread_local! {
+    /// Warnings about the profile, held back until the command has succeeded, so that a
+    /// failing command prints its one error line and nothing else.
+    static NOTES: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn note(text: String) {
+    NOTES.with(|n| n.borrow_mut().push(text));
+}
+
+/// Prints the warnings held back by [`note`].
+fn flush_notes() {
+    for text in NOTES.with(|n| std::mem::take(&mut *n.borrow_mut())) {
+        output::note(&text);
+    }
+}
+
 /// The values `env` and `use` export for one profile.
 #[derive(Debug)]
 struct ProfileValues {
@@ -137,7 +157,7 @@ impl ProfileValues {
                     "`env` and `use` read only the config file: list profiles with `sagecred profiles`, create this one with `sagecred configure --profile {name}`, or for a profile that lives in the credentials file alone, `export AWS_PROFILE={name}`"
                 )));
             }
-            output::note(&format!(
+            note(format!(
                 "sagecred: no `{name}` profile yet; create one with `sagecred configure` or `sagecred import`"
             ));
             return Ok(Self::unresolved(ctx, role_flag, mode));
@@ -185,15 +205,15 @@ impl ProfileValues {
         };
         let resolution = resolved.role(role_flag, environment, region);
         for skipped in &resolution.skipped {
-            output::note(&format!("sagecred: warning: {skipped}; ignoring it"));
+            note(format!("sagecred: warning: {skipped}; ignoring it"));
         }
         if resolution.role.is_none() {
-            output::note(&format!(
+            note(format!(
                 "sagecred: no SageMaker role for profile `{name}`: run `sagecred role resolve --profile {name}` (or `sagecred whoami`) to cache the account id, or `sagecred role set ARN`"
             ));
         }
         if region.is_none() {
-            output::note(&format!(
+            note(format!(
                 "sagecred: profile `{name}` has no region: run `sagecred configure --profile {name}` or set AWS_REGION"
             ));
         }

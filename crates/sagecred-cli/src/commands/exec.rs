@@ -11,7 +11,7 @@ use crate::error::CliError;
 pub(super) fn run(ctx: &Context, args: &ExecArgs) -> Result<(), CliError> {
     let (_, profile) = source::load_and_resolve(ctx, &args.target)?;
     if !profile.exists {
-        return Err(source::unknown_profile(ctx, &args.target));
+        return Err(ctx.unknown_profile(&args.target));
     }
     let region = ctx.region_for(profile.region.as_deref())?;
 

@@ -17,6 +17,7 @@ mod provision;
 mod remove;
 mod role;
 mod rotate;
+mod sdk_config;
 mod session;
 mod shell_init;
 mod source;
@@ -40,6 +41,41 @@ pub(crate) fn dispatch(cli: Cli) -> Result<(), CliError> {
         _ => {}
     }
     let ctx = Context::new(&cli.global)?;
+    // Commands that always call AWS refuse a malformed endpoint variable first; the others
+    // check it where they build a client, if they do.
+    if matches!(
+        cli.command,
+        Command::Whoami
+            | Command::Provision(_)
+            | Command::Teardown(_)
+            | Command::Setup(_)
+            | Command::Rotate(_)
+            | Command::Recover(_)
+            | Command::Login(_)
+            | Command::Logout(_)
+            | Command::Sso(_)
+    ) {
+        crate::aws_error::check_endpoints(&ctx)?;
+    }
+    // Commands that work on an existing profile refuse an unknown one in the same words.
+    // (`env`, `use`, `whoami`, `exec` and `remove` check it themselves, as part of their
+    // own lookup; `credential-process` does on its failure path, to keep its fast path.)
+    let named = ctx.profile_named;
+    let needs_profile = match &cli.command {
+        Command::Role(_)
+        | Command::Doctor(_)
+        | Command::Provision(_)
+        | Command::Teardown(_)
+        | Command::Rotate(_)
+        | Command::Recover(_) => named,
+        Command::Migrate(args) => named && !args.all,
+        Command::Login(args) => named && args.sso_session.is_none(),
+        Command::Logout(args) => named && args.sso_session.is_none() && !args.all,
+        _ => false,
+    };
+    if needs_profile {
+        ctx.require_profile(&ctx.profile)?;
+    }
     match cli.command {
         Command::Env(args) => env::run_env(&ctx, &args),
         Command::Use(args) => env::run_use(&ctx, &args),

@@ -11,16 +11,17 @@ use sagecred_doctor::access::{
 use sagecred_doctor::{Check, Fix, Status};
 use sagecred_ini::{FileKind, ProfileSet, SectionKey};
 use sagecred_provision::{
-    BucketAccess, DesiredState, Plan, ProgressEvent, ProvisionOptions, VerifyRetry, apply,
-    caller_identity, check_bucket, create_bucket, discover, emit_cloudformation, emit_terraform,
-    list_training_jobs, s3_client, teardown_apply, teardown_plan, verify_key,
+    BucketAccess, DesiredState, Plan, ProgressEvent, ProvisionOptions, SdkConfigValues, SdkKey,
+    VerifyRetry, apply, caller_identity, check_bucket, create_bucket, discover,
+    emit_cloudformation, emit_terraform, list_training_jobs, s3_client, teardown_apply,
+    teardown_plan, verify_key,
 };
 use sagecred_sso::TokioPacer;
 use serde_json::json;
 
 use super::keys::{self, ProfileSettings};
 use super::stores;
-use super::{block_on, doctor};
+use super::{block_on, doctor, sdk_config};
 use crate::cli::{EmitFormat, OutputFormat, ProvisionArgs, SetupArgs};
 use crate::context::Context;
 use crate::error::{CliError, ErrorKind, error_chain};
@@ -180,20 +181,31 @@ fn print_plan(ctx: &Context, plan: &Plan, applied: bool) -> Result<(), CliError>
 }
 
 pub(super) fn run_provision(ctx: &Context, args: &ProvisionArgs) -> Result<(), CliError> {
-    let set = keys::load_profiles(ctx)?;
     if let Some(format) = args.emit {
-        let prepared = prepare(ctx, args, &set, args.include_access_key)?;
+        // Offline: the code names the account and partition symbolically, so no
+        // credentials and no AWS call are needed.
+        let options = ProvisionOptions {
+            bucket: args.bucket.clone(),
+            role_name: args.role_name.clone(),
+            policy_name: args.policy_name.clone(),
+            user_name: (!args.no_user).then(|| args.user_name.clone()),
+            least_privilege: args.least_privilege,
+            create_access_key: args.include_access_key && !args.no_user,
+            ..ProvisionOptions::default()
+        };
         if args.include_access_key {
             crate::output::note(
                 "warning: the access key's secret will live in the stack's state and outputs, not in your keychain",
             );
         }
         let code = match format {
-            EmitFormat::Cloudformation => emit_cloudformation(&prepared.desired),
-            EmitFormat::Terraform => emit_terraform(&prepared.desired),
-        };
+            EmitFormat::Cloudformation => emit_cloudformation(&options),
+            EmitFormat::Terraform => emit_terraform(&options),
+        }
+        .map_err(provision_error)?;
         return output::print(&code);
     }
+    let set = keys::load_profiles(ctx)?;
     // The store must work before a key is created that it would have to hold.
     if args.apply && !args.no_user {
         stores::open_checked(ctx, args.store)?;
@@ -213,7 +225,7 @@ pub(super) fn run_provision(ctx: &Context, args: &ProvisionArgs) -> Result<(), C
         }
         return Ok(());
     }
-    apply_plan(ctx, args, &prepared, &plan)
+    apply_plan(ctx, args, &prepared, &plan, sdk_config::can_ask())
 }
 
 fn apply_plan(
@@ -221,7 +233,10 @@ fn apply_plan(
     args: &ProvisionArgs,
     prepared: &Prepared,
     plan: &Plan,
+    interactive: bool,
 ) -> Result<(), CliError> {
+    // What the profile used before, so that the SDK defaults file follows its own values.
+    let previous = previous_sdk_values(ctx, args, &prepared.key_profile);
     let iam = aws_sdk_iam::Client::new(&prepared.config);
     let outcome = block_on(apply(&iam, plan, &progress))?.map_err(provision_error)?;
     let role_arn = outcome
@@ -270,6 +285,19 @@ fn apply_plan(
             }
             Ok::<_, CliError>(())
         })?;
+    }
+    if !args.no_sdk_config
+        && let Some(arn) = &role_arn
+    {
+        sdk_config::offer(
+            ctx,
+            &[
+                (SdkKey::TrainingJobRoleArn, arn.as_str()),
+                (SdkKey::DefaultS3Bucket, args.bucket.as_str()),
+            ],
+            &previous,
+            interactive,
+        )?;
     }
     match ctx.output {
         OutputFormat::Json => output::print_json(&json!({
@@ -363,7 +391,7 @@ pub(super) fn run_setup(ctx: &Context, args: &SetupArgs) -> Result<(), CliError>
         output: OutputFormat::Text,
         ..ctx.clone()
     };
-    apply_plan(&quiet, &p, &prepared, &plan)?;
+    apply_plan(&quiet, &p, &prepared, &plan, !args.yes)?;
     let checks = setup_access_checks(ctx, args, &p, &prepared, !plan.is_noop())?;
     let failed = checks.iter().filter(|c| c.status == Status::Fail).count();
     let key = &prepared.key_profile;
@@ -383,9 +411,10 @@ pub(super) fn run_setup(ctx: &Context, args: &SetupArgs) -> Result<(), CliError>
         }))?;
     }
     if failed > 0 {
-        return Err(CliError::config(format!(
-            "the iam setup is done, but {failed} of the guide's access tests failed"
-        ))
+        return Err(CliError::new(
+            ErrorKind::CheckFailed,
+            format!("the iam setup is done, but {failed} of the guide's access tests failed"),
+        )
         .with_hint(format!(
             "run the fix shown for each failed check, then `sagecred doctor --profile {}`",
             if p.no_user { &ctx.profile } else { key }
@@ -508,6 +537,27 @@ fn setup_access_checks(
     Ok(checks)
 }
 
+/// The role and bucket the profile named before this command.
+fn previous_sdk_values(
+    ctx: &Context,
+    args: &ProvisionArgs,
+    key_profile: &ProfileName,
+) -> SdkConfigValues {
+    let name = if args.no_user {
+        ctx.profile.as_str()
+    } else {
+        key_profile.as_str()
+    };
+    let section = ProfileSet::load_config_only(&ctx.files)
+        .ok()
+        .and_then(|s| s.profile(name));
+    let get = |key: &str| section.as_ref().and_then(|p| p.get(key).map(str::to_owned));
+    SdkConfigValues {
+        role_arn: get("sagemaker_role_arn"),
+        bucket: get("sagemaker_bucket"),
+    }
+}
+
 fn clone_args(a: &ProvisionArgs) -> ProvisionArgs {
     ProvisionArgs {
         apply: a.apply,
@@ -522,5 +572,6 @@ fn clone_args(a: &ProvisionArgs) -> ProvisionArgs {
         store: a.store,
         emit: a.emit,
         include_access_key: a.include_access_key,
+        no_sdk_config: a.no_sdk_config,
     }
 }

@@ -15,10 +15,7 @@ pub(super) fn run(ctx: &Context, args: &RemoveArgs) -> Result<(), CliError> {
     let profile = &args.target;
     let (_, resolved) = source::load_and_resolve(ctx, profile)?;
     if !resolved.exists {
-        return Err(
-            CliError::user(format!("profile `{profile}` does not exist"))
-                .with_hint("list profiles with `sagecred profiles`"),
-        );
+        return Err(ctx.unknown_profile(profile));
     }
     if !args.yes {
         if !std::io::stdin().is_terminal() {

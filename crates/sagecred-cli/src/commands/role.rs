@@ -2,7 +2,7 @@
 //! looking it up in AWS.
 
 use aws_config::BehaviorVersion;
-use aws_sdk_iam::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_iam::error::ProvideErrorMetadata;
 use sagecred_core::{DEFAULT_ROLE_NAME, RoleArn};
 use sagecred_ini::{FileKind, ProfileSet, SectionKey};
 use serde_json::json;
@@ -16,7 +16,7 @@ use crate::output;
 pub(super) fn run(ctx: &Context, args: &RoleArgs) -> Result<(), CliError> {
     match &args.action {
         None => show(ctx),
-        Some(RoleAction::Set { arn }) => set(ctx, arn),
+        Some(RoleAction::Set { arn, no_sdk_config }) => set(ctx, arn, *no_sdk_config),
         Some(RoleAction::Resolve { name }) => resolve(ctx, name.as_deref()),
     }
 }
@@ -49,7 +49,7 @@ fn show(ctx: &Context) -> Result<(), CliError> {
     }
 }
 
-fn set(ctx: &Context, arn: &str) -> Result<(), CliError> {
+fn set(ctx: &Context, arn: &str, no_sdk_config: bool) -> Result<(), CliError> {
     let arn: RoleArn = arn.trim().parse().map_err(|e| {
         CliError::user(format!("{e}"))
             .with_hint("copy the ARN from the IAM console or `aws iam get-role`")
@@ -67,6 +67,22 @@ fn set(ctx: &Context, arn: &str) -> Result<(), CliError> {
     }
     write_role(ctx, &arn, None)?;
     crate::output::note(&format!("profile `{}` now uses {arn}", ctx.profile));
+    if !no_sdk_config {
+        let get = |key: &str| current.as_ref().and_then(|p| p.get(key).map(str::to_owned));
+        let previous = sagecred_provision::SdkConfigValues {
+            role_arn: get("sagemaker_role_arn"),
+            bucket: get("sagemaker_bucket"),
+        };
+        let arn_text = arn.to_string();
+        let mut wanted = vec![(
+            sagecred_provision::SdkKey::TrainingJobRoleArn,
+            arn_text.as_str(),
+        )];
+        if let Some(bucket) = previous.bucket.as_deref() {
+            wanted.push((sagecred_provision::SdkKey::DefaultS3Bucket, bucket));
+        }
+        super::sdk_config::offer(ctx, &wanted, &previous, super::sdk_config::can_ask())?;
+    }
     Ok(())
 }
 
@@ -84,10 +100,7 @@ fn write_role(ctx: &Context, arn: &RoleArn, account: Option<&str>) -> Result<(),
 fn resolve(ctx: &Context, name: Option<&str>) -> Result<(), CliError> {
     let (set, resolved) = super::source::load_and_resolve(ctx, &ctx.profile)?;
     let Some(profile) = set.profile(ctx.profile.as_str()) else {
-        return Err(
-            CliError::user(format!("profile `{}` does not exist", ctx.profile))
-                .with_hint("create it with `sagecred configure`"),
-        );
+        return Err(ctx.unknown_profile(&ctx.profile));
     };
     let configured: Option<RoleArn> = profile
         .get("sagemaker_role_arn")
@@ -153,10 +166,13 @@ fn resolve(ctx: &Context, name: Option<&str>) -> Result<(), CliError> {
                     "assumed: iam:GetRole is not permitted, so a role path cannot be checked",
                 )
             } else {
-                return Err(CliError::aws(format!(
-                    "iam:GetRole for `{role_name}` failed: {}",
-                    DisplayErrorContext(&err)
-                )));
+                return Err(crate::aws_error::call_failed(
+                    ctx,
+                    &format!("iam:GetRole for `{role_name}`"),
+                    "IAM",
+                    &sagecred_sdk_error::Failure::from_sdk(&err),
+                    "the keys were refused; check them with `sagecred whoami`",
+                ));
             }
         }
     };

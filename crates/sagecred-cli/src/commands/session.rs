@@ -13,7 +13,6 @@ use std::time::SystemTime;
 
 use aws_credential_types::Credentials as SdkCredentials;
 use aws_credential_types::provider::ProvideCredentials;
-use aws_sdk_sts::error::DisplayErrorContext;
 use sagecred_core::{
     CredentialSource, CredentialStore, Credentials, ProfileName, ResolvedProfile,
     SESSION_REFRESH_MARGIN, Secret, StoreError, StoreKind, fresh_session, remember_session,
@@ -21,7 +20,7 @@ use sagecred_core::{
 
 use super::{block_on, stores};
 use crate::context::Context;
-use crate::error::{CliError, ErrorKind, error_chain};
+use crate::error::{CliError, ErrorKind};
 
 /// How long a new session lasts: GetSessionToken's default, 12 hours.
 const SESSION_SECONDS: i32 = 12 * 60 * 60;
@@ -141,7 +140,8 @@ fn temporary(
         None => None,
     };
     let region = ctx.region_for(profile.region.as_deref())?;
-    let fresh = block_on(get_session_token(&key, region.as_str(), mfa, name))??;
+    crate::aws_error::check_endpoints(ctx)?;
+    let fresh = block_on(get_session_token(ctx, &key, region.as_str(), mfa, name))??;
     remember_session(cache, name, &fresh)?;
     Ok(fresh)
 }
@@ -163,7 +163,7 @@ fn sdk_profile(ctx: &Context, profile: &ResolvedProfile) -> Result<Credentials, 
                 ErrorKind::Store,
                 format!(
                     "cannot load credentials for profile `{name}`: {}",
-                    error_chain(&e)
+                    sagecred_sdk_error::describe_credentials_error(&e)
                 ),
             )
             .with_hint(profile.source.fix(name))
@@ -181,7 +181,7 @@ fn sdk_environment() -> Result<Credentials, CliError> {
                 ErrorKind::Store,
                 format!(
                     "cannot load credentials from the environment: {}",
-                    error_chain(&e)
+                    sagecred_sdk_error::describe_credentials_error(&e)
                 ),
             )
             .with_hint("check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment")
@@ -217,6 +217,7 @@ pub(crate) fn to_sdk(creds: &Credentials, provider: &'static str) -> SdkCredenti
 }
 
 async fn get_session_token(
+    ctx: &Context,
     key: &Credentials,
     region: &str,
     mfa: Option<(String, String)>,
@@ -237,13 +238,15 @@ async fn get_session_token(
     }
     tracing::debug!(%profile, "calling sts:GetSessionToken");
     let out = request.send().await.map_err(|e| {
-        CliError::aws(format!(
-            "sts:GetSessionToken for profile `{profile}` failed: {}",
-            DisplayErrorContext(&e)
-        ))
-        .with_hint(format!(
-            "check the stored key with `sagecred whoami --profile {profile}`; `--no-session` serves the long-term key"
-        ))
+        crate::aws_error::call_failed(
+            ctx,
+            &format!("sts:GetSessionToken for profile `{profile}`"),
+            "STS",
+            &sagecred_sdk_error::Failure::from_sdk(&e),
+            &format!(
+                "check the stored key with `sagecred whoami --profile {profile}`; `--no-session` serves the long-term key"
+            ),
+        )
     })?;
     let c = out
         .credentials()

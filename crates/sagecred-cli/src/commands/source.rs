@@ -74,13 +74,3 @@ pub(crate) fn load_and_resolve(
     let resolved = resolve(ctx, &set, name)?;
     Ok((set, resolved))
 }
-
-/// The one error for a profile that no file defines, in every command.
-pub(crate) fn unknown_profile(ctx: &Context, name: &ProfileName) -> CliError {
-    CliError::user(format!(
-        "profile `{name}` is not in {} or {}",
-        ctx.files.config.display(),
-        ctx.files.credentials.display()
-    ))
-    .with_hint("list profiles with `sagecred profiles`, or create one with `sagecred configure`")
-}

@@ -102,6 +102,20 @@ fn sso_error(e: SsoError, login_hint: &str) -> CliError {
             "list what you can reach with `sagecred sso configure --populate`, or ask your Identity Center administrator",
         ),
         SsoError::Cache { .. } => CliError::config(e.to_string()),
+        SsoError::Service {
+            operation,
+            network: true,
+            ..
+        } => {
+            let (service, var) = if operation.starts_with("sso-oidc:") {
+                ("SSO OIDC", "AWS_ENDPOINT_URL_SSO_OIDC")
+            } else {
+                ("SSO portal", "AWS_ENDPOINT_URL_SSO")
+            };
+            CliError::aws(e.to_string()).with_hint(format!(
+                "the {service} endpoint could not be reached; check the network, the session's sso_region, and {var} or AWS_ENDPOINT_URL if set"
+            ))
+        }
         _ => CliError::aws(e.to_string()),
     }
 }
@@ -158,6 +172,7 @@ pub(crate) async fn role_credentials_async(
     }
     let cache = token_cache(ctx)?;
     let hint = login_command(profile);
+    crate::aws_error::check_endpoints(ctx)?;
     let client = SsoClient::new(&sso.session.region).await;
     let mut ui = LoginUi::new(ctx, &sso.session, no_browser);
     let mut pacer = TokioPacer;

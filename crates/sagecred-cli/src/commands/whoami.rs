@@ -3,7 +3,6 @@
 //! `sagecred env` can build the default role ARN without the network.
 
 use aws_config::BehaviorVersion;
-use aws_sdk_sts::error::DisplayErrorContext;
 use sagecred_ini::{FileKind, SectionKey};
 use serde_json::json;
 
@@ -27,7 +26,7 @@ pub(crate) struct Identity {
 pub(super) fn run(ctx: &Context) -> Result<(), CliError> {
     let (_, profile) = source::load_and_resolve(ctx, &ctx.profile)?;
     if !profile.exists && ctx.profile_named {
-        return Err(source::unknown_profile(ctx, &ctx.profile));
+        return Err(ctx.unknown_profile(&ctx.profile));
     }
     let region = ctx.region_for(profile.region.as_deref())?;
     let creds = session::credentials(ctx, &profile, Serve::new(Want::AsSdk))?;
@@ -75,6 +74,7 @@ pub(crate) async fn caller_identity(
     use_profile: bool,
     region: &str,
 ) -> Result<Identity, CliError> {
+    crate::aws_error::check_endpoints(ctx)?;
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(aws_config::Region::new(region.to_owned()))
         .credentials_provider(session::to_sdk(creds, "sagecred"));
@@ -85,13 +85,12 @@ pub(crate) async fn caller_identity(
     let client = aws_sdk_sts::Client::new(&config);
     tracing::debug!(profile = %ctx.profile, region, "calling sts:GetCallerIdentity");
     let out = client.get_caller_identity().send().await.map_err(|e| {
-        CliError::aws(format!(
-            "sts:GetCallerIdentity for profile `{}` failed: {}",
-            ctx.profile,
-            DisplayErrorContext(&e)
-        ))
-        .with_hint(
-            "check the keys with `sagecred profiles`, or store new ones with `sagecred configure`",
+        crate::aws_error::call_failed(
+            ctx,
+            &format!("sts:GetCallerIdentity for profile `{}`", ctx.profile),
+            "STS",
+            &sagecred_sdk_error::Failure::from_sdk(&e),
+            "the keys were refused; check them with `sagecred profiles`, or store new ones with `sagecred configure`",
         )
     })?;
     Ok(Identity {

@@ -20,6 +20,50 @@ pub(crate) struct TestEnv {
     pub(crate) config: PathBuf,
     pub(crate) credentials: PathBuf,
     endpoint: Option<String>,
+    /// Profiles whose keychain or keyutils entries this environment may have written.
+    keyring_profiles: std::cell::RefCell<Vec<String>>,
+}
+
+impl Drop for TestEnv {
+    /// Removes the keychain and kernel keyring entries of every profile this environment
+    /// stored keys for, also when the test failed: those stores outlive the temporary home
+    /// (keyutils keys even the session, through the persistent keyring).
+    fn drop(&mut self) {
+        // Tracked names are unique to the test run: their kernel keys may go too. Names
+        // found in the config only lose their (private) Secret Service items; keyutils
+        // tests run in a throwaway user namespace, which keeps them out of this user's
+        // persistent keyring in the first place.
+        let tracked = self.keyring_profiles.borrow().clone();
+        let mut guard = crate::cleanup::KeyringGuard::new();
+        for name in &tracked {
+            guard = guard.sagecred_profile(name, true);
+        }
+        for name in keychain_profiles_in(&self.read_config()) {
+            if !tracked.contains(&name) {
+                guard = guard.sagecred_profile(&name, false);
+            }
+        }
+        drop(guard);
+    }
+}
+
+/// The profiles of a config file whose `credential_process` runs sagecred's keychain.
+fn keychain_profiles_in(config: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut current: Option<String> = None;
+    for line in config.lines() {
+        let t = line.trim();
+        if let Some(header) = t.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+            let h = header.trim();
+            current = Some(h.strip_prefix("profile ").unwrap_or(h).trim().to_owned());
+        } else if t.starts_with("credential_process")
+            && t.contains("credential-process")
+            && let Some(name) = &current
+        {
+            found.push(name.clone());
+        }
+    }
+    found
 }
 
 impl TestEnv {
@@ -33,7 +77,14 @@ impl TestEnv {
             home,
             dir,
             endpoint: None,
+            keyring_profiles: std::cell::RefCell::new(Vec::new()),
         }
+    }
+
+    /// Marks `profile` as one whose keyring entries this environment removes when dropped,
+    /// for tests that store keys before any config names them.
+    pub(crate) fn track_keyring(&self, profile: &str) {
+        self.keyring_profiles.borrow_mut().push(profile.to_owned());
     }
 
     /// A `TestEnv` whose commands reach AWS at `endpoint` (through `AWS_ENDPOINT_URL`).
@@ -129,6 +180,7 @@ impl TestEnv {
         secret: &str,
         extra: &[&str],
     ) -> Output {
+        self.track_keyring(profile);
         let mut args = vec!["configure", "--profile", profile, "--stdin"];
         args.extend_from_slice(extra);
         let out = self.run(&args, &format!("{key_id}\n{secret}\n"));

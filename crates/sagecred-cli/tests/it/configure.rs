@@ -107,17 +107,17 @@ fn bad_input_is_refused_with_a_precise_error() {
         (
             &["--profile", "dev"],
             "not-a-key\nsecret\n".into(),
-            "access key id is not valid: character 1 is a lower-case letter",
+            "line 1 of stdin: access key id is not valid: character 1 is a lower-case letter",
         ),
         (
             &["--profile", "dev"],
             format!("{EXAMPLE_KEY_ID}\n"),
-            "two lines",
+            "line 2 of stdin is empty or missing",
         ),
         (
             &["--profile", "dev"],
             format!("{EXAMPLE_KEY_ID}\nwJalr XUtn\n"),
-            "contains whitespace",
+            "line 2 of stdin: the secret access key contains whitespace (character 6)",
         ),
         (
             &["--profile", "my profile"],

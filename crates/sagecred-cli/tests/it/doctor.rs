@@ -239,7 +239,7 @@ fn a_healthy_provisioned_setup_has_no_failures() {
 fn a_missing_bucket_fails_with_the_commands_that_create_it() {
     let s = provisioned_without_bucket("doc-nobucket");
     let (out, v) = s.doctor(&[]);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
     assert_eq!(v["failed"], 1, "{v:#}");
     let c = check(&v, "s3-bucket");
     assert_eq!(c["status"], "fail", "{v:#}");
@@ -278,7 +278,7 @@ fn an_unreachable_sagemaker_endpoint_is_a_network_error_of_its_own() {
         ("AWS_ENDPOINT_URL_SAGEMAKER", "http://127.0.0.1:9"),
         ("AWS_MAX_ATTEMPTS", "1"),
     ]);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
     assert_eq!(v["failed"], 1, "{v:#}");
     assert_eq!(check(&v, "s3-bucket")["status"], "pass", "{v:#}");
     let c = check(&v, "sagemaker");
@@ -305,7 +305,7 @@ fn a_bucket_in_another_region_is_a_wrong_region_failure() {
         "LocationConstraint=eu-west-1",
     ]);
     let (out, v) = s.doctor(&[]);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
     let c = check(&v, "s3-bucket");
     assert_eq!(c["status"], "fail", "{v:#}");
     assert_eq!(
@@ -333,7 +333,7 @@ fn a_detached_policy_fails_the_user_policy_check() {
         &format!("arn:aws:iam::123456789012:policy/{}", s.policy),
     ]);
     let (out, v) = s.doctor(&[]);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
     assert_eq!(v["failed"], 1, "{v:#}");
     let c = check(&v, "user-policies");
     assert_eq!(c["status"], "fail");
@@ -348,7 +348,7 @@ fn a_detached_policy_fails_the_user_policy_check() {
         )
     );
     assert!(
-        stderr(&out).contains(&format!("1 of 16 checks failed for profile `{}`", s.user)),
+        stderr(&out).contains(&format!("1 of 17 checks failed for profile `{}`", s.user)),
         "{}",
         stderr(&out)
     );
@@ -394,7 +394,7 @@ fn a_deleted_role_fails_the_role_check_with_its_fix() {
     }
     s.aws(&["iam", "delete-role", "--role-name", &s.role]);
     let (out, v) = s.doctor(&[]);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
     let c = check(&v, "role");
     assert_eq!(c["status"], "fail", "{v:#}");
     assert!(
@@ -422,7 +422,7 @@ fn a_wrong_sagemaker_role_in_the_environment_fails() {
     let s = provisioned("doc-env");
     let wrong = "arn:aws:iam::123456789012:role/SomeOtherRole";
     let (out, v) = s.doctor(&[("SAGEMAKER_ROLE", wrong)]);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
     let c = check(&v, "sagemaker-role-env");
     assert_eq!(c["status"], "fail", "{v:#}");
     assert!(c["reason"].as_str().unwrap().contains(wrong), "{c:#}");
@@ -449,7 +449,7 @@ fn a_world_readable_credentials_file_fails_with_chmod() {
     env.configure("dev", &key.key_id, &key.secret, &[]);
     std::fs::set_permissions(&env.credentials, std::fs::Permissions::from_mode(0o644)).unwrap();
     let out = env.run(&["doctor", "--profile", "dev", "--output", "json"], "");
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
     assert_no_secret(&out, &key.secret);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let c = check(&v, "file-permissions");
@@ -485,7 +485,7 @@ fn the_json_report_has_one_entry_per_check_and_counts_failures() {
         ],
         "",
     );
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
     assert_no_secret(&out, &key.secret);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
 
@@ -515,16 +515,16 @@ fn the_json_report_has_one_entry_per_check_and_counts_failures() {
 }
 
 #[test]
-fn a_missing_profile_fails_the_credentials_check() {
+fn a_missing_profile_is_refused_as_in_every_command() {
     let env = TestEnv::with_moto();
     let out = env.run(&["doctor", "--profile", "nope"], "");
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    let err = stderr(&out);
     assert!(
-        text.contains("fail  credentials")
-            && text.contains("profile `nope` is not in")
-            && text.contains("fix: sagecred configure --profile nope"),
-        "{text}"
+        err.contains("error: profile `nope` is not in")
+            && err.contains("sagecred configure --profile nope"),
+        "{err}"
     );
 }
 
@@ -540,7 +540,7 @@ fn an_unreachable_endpoint_is_a_network_error() {
         .env("AWS_MAX_ATTEMPTS", "1")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
     assert_no_secret(&out, EXAMPLE_SECRET);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let c = check(&v, "identity");
@@ -583,7 +583,7 @@ fn an_unknown_key_under_auth_enforcement_is_reported_as_unknown() {
         .env("AWS_ENDPOINT_URL", moto.endpoint())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
     assert_no_secret(&out, EXAMPLE_SECRET);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let c = check(&v, "identity");
@@ -696,7 +696,7 @@ fn without_rights_under_auth_enforcement_the_access_checks_say_access_denied() {
     let (id, secret) = limited_key(&keys, "no-s3");
     env.configure("no-s3", &id, &secret, &[]);
     let (out, v) = doctor("no-s3", &secret);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
     assert_eq!(check(&v, "identity")["status"], "pass", "{v:#}");
     let c = check(&v, "s3-bucket");
     assert_eq!(c["status"], "fail", "{v:#}");
@@ -718,7 +718,7 @@ fn without_rights_under_auth_enforcement_the_access_checks_say_access_denied() {
     let (id, secret) = limited_key(&keys, "no-sagemaker");
     env.configure("no-sagemaker", &id, &secret, &[]);
     let (out, v) = doctor("no-sagemaker", &secret);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
     assert_eq!(check(&v, "s3-bucket")["status"], "pass", "{v:#}");
     let c = check(&v, "sagemaker");
     assert_eq!(c["status"], "fail", "{v:#}");

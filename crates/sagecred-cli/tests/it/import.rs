@@ -63,11 +63,14 @@ fn imports_the_two_column_csv() {
 fn refuses_bad_files_and_writes_nothing() {
     let env = TestEnv::new();
     let cases = [
-        ("Name,Password\nbob,pw\n", "the header is `Name,Password`"),
+        (
+            "Name,Password\nbob,pw\n",
+            "row 1 (the header) has 2 columns and no `Access key ID` and no `Secret access key` column",
+        ),
         ("Access key ID,Secret access key\n", "no access key"),
         (
             "Access key ID,Secret access key\nbad,x\n",
-            "access key id is not valid: character 1 is a lower-case letter",
+            "row 2, column 1 (`Access key ID`): access key id is not valid: character 1 is a lower-case letter",
         ),
     ];
     for (i, (text, expected)) in cases.iter().enumerate() {

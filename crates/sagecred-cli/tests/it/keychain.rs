@@ -198,10 +198,10 @@ fn credential_process_follows_the_contract_and_caches_sessions() {
         ],
         "",
     );
-    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(2));
     assert_eq!(out.stdout, b"");
     assert!(
-        stderr(&out).contains("no credentials for profile"),
+        stderr(&out).contains("error: profile `kc-none-") && stderr(&out).contains("is not in"),
         "{}",
         stderr(&out)
     );
@@ -428,8 +428,9 @@ fn remove_deletes_the_key_and_the_profile() {
         &["credential-process", "--profile", &profile, "--no-session"],
         "",
     );
-    assert!(!out.status.success());
-    assert!(stderr(&out).contains("no credentials"), "{}", stderr(&out));
+    // The profile is gone from both files, so it is unknown, as in every command.
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is not in"), "{}", stderr(&out));
 }
 
 #[test]
@@ -479,11 +480,167 @@ fn no_command_leaks_the_secret_even_with_debug() {
         let out = env.run(&full, "");
         outputs.push(out);
     }
+    // Every error path with the real secret in the input, all with --debug: stdin swapped
+    // or malformed, console CSVs in every wrong shape, a malformed credentials file,
+    // malformed endpoints (variables, and a profile's endpoint_url that reaches the SDK),
+    // and an endpoint that refuses connections. The inputs live outside HOME.
+    let first_error_path = outputs.len();
+    let secret = key.secret.as_str();
+    let id = key.key_id.as_str();
+    let other = unique_profile("kc-leak-err");
+    env.track_keyring(&other);
+    for input in [
+        format!("{secret}\n{id}\n"),
+        format!("{secret}\n"),
+        format!("{secret}\n{secret}\n"),
+        format!("{id}\n{secret} {secret}\n"),
+        format!("{id}\n{secret}\n{secret}\n"),
+        format!("{id}\n{secret}\u{1b}[31m\n"),
+    ] {
+        for store in ["file", "keychain"] {
+            outputs.push(run_with_stdin(
+                env.cmd().args([
+                    "--debug",
+                    "configure",
+                    "--profile",
+                    &other,
+                    "--stdin",
+                    "--store",
+                    store,
+                ]),
+                &input,
+            ));
+        }
+    }
+    let header = "Access key ID,Secret access key";
+    for (i, text) in [
+        format!("{id},{secret}\n"),
+        format!("{secret},{id}\n"),
+        format!("{header}\n{secret},{id}\n"),
+        format!("{secret}\n"),
+        format!("{header}\n\"{id},{secret}\n"),
+        format!("{header}\n{id},{secret},{secret}\n"),
+        format!("\u{feff}{secret},{id}\r\n"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let csv = env.dir.path().join(format!("bad{i}.csv"));
+        std::fs::write(&csv, text).unwrap();
+        outputs.push(env.run(
+            &[
+                "--debug",
+                "import",
+                csv.to_str().unwrap(),
+                "--profile",
+                &other,
+            ],
+            "",
+        ));
+    }
+    let bad_credentials = env.dir.path().join("bad-credentials");
+    for text in [
+        format!("[p]\n{secret} {id}\n"),
+        format!("[p] {secret}\n"),
+        format!("[p]\naws_access_key_id = {id}\n{secret}\n"),
+    ] {
+        std::fs::write(&bad_credentials, text).unwrap();
+        for args in [
+            &["--debug", "profiles"][..],
+            &["--debug", "whoami", "--profile", &profile],
+            &["--debug", "migrate", "--all", "--dry-run"],
+        ] {
+            outputs.push(
+                env.cmd()
+                    .args(args)
+                    .env("AWS_SHARED_CREDENTIALS_FILE", &bad_credentials)
+                    .output()
+                    .unwrap(),
+            );
+        }
+    }
+    for (var, value) in [
+        ("AWS_ENDPOINT_URL", "localhost:4566"),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566 "),
+        ("AWS_ENDPOINT_URL_STS", "bad url"),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+    ] {
+        for args in [
+            &["--debug", "whoami", "--profile", &profile][..],
+            &["--debug", "credential-process", "--profile", &profile],
+            &["--debug", "exec", &profile, "--", "true"],
+            &["--debug", "doctor", "--profile", &profile],
+        ] {
+            outputs.push(
+                env.cmd()
+                    .args(args)
+                    .env(var, value)
+                    .env("AWS_MAX_ATTEMPTS", "1")
+                    .output()
+                    .unwrap(),
+            );
+        }
+    }
+    // The profile's own endpoint_url is not checked up front: the SDK meets it, with the
+    // signed request in hand.
+    let config_copy = env.dir.path().join("config-with-endpoint");
+    std::fs::write(
+        &config_copy,
+        env.read_config().replace(
+            &format!("[profile {profile}]\n"),
+            &format!("[profile {profile}]\nendpoint_url = localhost:4566\n"),
+        ),
+    )
+    .unwrap();
+    for args in [
+        &["--debug", "whoami", "--profile", &profile][..],
+        &["--debug", "doctor", "--profile", &profile],
+    ] {
+        let out = env
+            .cmd()
+            .args(args)
+            .env("AWS_CONFIG_FILE", &config_copy)
+            .env("AWS_MAX_ATTEMPTS", "1")
+            // AWS_ENDPOINT_URL would win over the profile's endpoint_url.
+            .env_remove("AWS_ENDPOINT_URL")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{}", stderr(&out));
+        outputs.push(out);
+    }
+    // Session credentials were cached by the commands above: their token and secret must
+    // not show either.
+    let session = env.run(&["credential-process", "--profile", &profile], "");
+    let v: serde_json::Value = serde_json::from_slice(&session.stdout).unwrap();
+    let session_secrets = [
+        v["SecretAccessKey"].as_str().unwrap().to_owned(),
+        v["SessionToken"].as_str().unwrap().to_owned(),
+    ];
     for (i, out) in outputs.iter().enumerate() {
         assert_no_secret(out, &key.secret);
-        let _ = i;
+        // credential-process prints the session on stdout: that is its contract. On
+        // stderr, and in the output of any failing run, the session must not show.
+        if i >= first_error_path {
+            for s in &session_secrets {
+                let err = String::from_utf8_lossy(&out.stderr);
+                assert!(
+                    !err.contains(s.as_str()),
+                    "run {i}: the session leaked into stderr:\n{err}"
+                );
+                if !out.status.success() {
+                    assert_no_secret(out, s);
+                }
+            }
+        }
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("DispatchFailure"),
+            "run {i} printed Rust debug output"
+        );
     }
     assert_no_secret_in_files(&env, &key.secret);
+    for s in &session_secrets {
+        assert_no_secret_in_files(&env, s);
+    }
     let _ = env.run(&["remove", &profile, "--yes"], "");
 }
 
@@ -491,13 +648,19 @@ fn no_command_leaks_the_secret_even_with_debug() {
 fn keyutils_store_works_inside_a_session_keyring() {
     let env = TestEnv::new();
     let profile = unique_profile("ku");
+    // The environment removes the key when dropped, also if an assertion below fails; the
+    // session runs in a throwaway user namespace where the kernel allows one, so the key
+    // never reaches this user's persistent keyring at all.
+    env.track_keyring(&profile);
     let bin = env!("CARGO_BIN_EXE_sagecred");
     let script = format!(
         "printf '%s\\n%s\\n' {EXAMPLE_KEY_ID} '{EXAMPLE_SECRET}' | '{bin}' configure --profile {profile} --stdin --store keyutils && '{bin}' credential-process --profile {profile} --store keyutils --no-session"
     );
+    let wrapper = crate::cleanup::keyutils_session();
     let out = env
-        .program("keyctl")
-        .args(["session", "-", "sh", "-c", &script])
+        .program(wrapper[0])
+        .args(&wrapper[1..])
+        .args(["sh", "-c", &script])
         .output()
         .unwrap();
     assert_success(&out);
@@ -507,4 +670,12 @@ fn keyutils_store_works_inside_a_session_keyring() {
         "credential-process --profile {profile} --store keyutils\n"
     )));
     assert_no_secret_in_files(&env, EXAMPLE_SECRET);
+    if wrapper[0] == "unshare" {
+        assert!(
+            !crate::cleanup::in_persistent(&crate::cleanup::keyutils_description(
+                "sagecred", &profile
+            )),
+            "the key reached this user's persistent keyring"
+        );
+    }
 }

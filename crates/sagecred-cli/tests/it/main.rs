@@ -8,6 +8,8 @@
 //! Windows binary has its own end-to-end checks under Wine (`xtask/src/windows/e2e.rs`).
 #![cfg(unix)]
 
+#[path = "../../../sagecred-keychain/tests/it/cleanup.rs"]
+mod cleanup;
 mod common;
 use sagecred_test_support::sso_emulator as emulator;
 
@@ -15,6 +17,7 @@ mod child_env;
 mod concurrency;
 mod configure;
 mod doctor;
+mod hostile;
 mod import;
 mod interop;
 mod keychain;
@@ -25,6 +28,7 @@ mod profiles;
 mod provision;
 mod role;
 mod rotate;
+mod sdk;
 mod shells;
 mod sources;
 mod sso;

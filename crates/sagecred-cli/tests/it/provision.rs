@@ -278,7 +278,7 @@ fn setup_without_create_bucket_reports_the_missing_bucket_and_fails() {
     let mut args: Vec<&str> = vec!["setup", "--yes", "--store", "file", "--output", "json"];
     args.extend(n.args.iter().map(String::as_str));
     let out = env.run(&args, "");
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
         err.contains(&format!(

@@ -38,6 +38,8 @@ impl Sso {
             profile: unique_user("sso"),
             session: "team".into(),
         };
+        // Role credentials are cached in the shared keychain: removed when `env` drops.
+        sso.env.track_keyring(&sso.profile);
         let out = sso.run(&[
             "sso",
             "configure",

@@ -125,6 +125,12 @@ proptest! {
         }
     }
 
+}
+
+proptest! {
+    // Each case writes and reads real files (slow under Wine): fewer cases.
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
     #[test]
     fn file_readers_never_echo_a_canary(bytes in file_bytes(), chunk in 1usize..64) {
         let dir = tempfile::tempdir().unwrap();
@@ -178,6 +184,11 @@ proptest! {
             }
         }
     }
+
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn refused_values_are_never_quoted(

@@ -14,3 +14,5 @@ mod store_conformance;
 // Devices, FIFOs, sockets and file modes: POSIX only.
 #[cfg(unix)]
 mod targets;
+#[cfg(windows)]
+mod windows_targets;

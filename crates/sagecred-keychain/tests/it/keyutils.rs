@@ -2,21 +2,30 @@
 //! keyring of their own.
 
 use crate::child;
+use crate::cleanup::{KeyringGuard, in_persistent, keyutils_description, keyutils_session};
 use crate::support::{assert_no_secret, child_lines, run_child, unique_service};
 
-fn env() -> Vec<(String, String)> {
-    vec![
-        (child::BACKEND.to_owned(), "keyutils".to_owned()),
-        (child::SERVICE.to_owned(), unique_service()),
-    ]
+/// The child's environment, and a guard that removes whatever it stores under profile
+/// `dev`, also when the test fails.
+fn env() -> (Vec<(String, String)>, KeyringGuard) {
+    let service = unique_service();
+    let guard = KeyringGuard::new().keyutils(&service, "dev");
+    (
+        vec![
+            (child::BACKEND.to_owned(), "keyutils".to_owned()),
+            (child::SERVICE.to_owned(), service),
+        ],
+        guard,
+    )
 }
 
 #[test]
 fn round_trip_in_a_session_keyring() {
+    let (env, _guard) = env();
     let output = run_child(
-        &["keyctl", "session", "-"],
+        &keyutils_session(),
         "check,get,put,get,put-session,get-session,delete,get,get-session,delete-session,get-session",
-        &env(),
+        &env,
     );
     assert_eq!(
         child_lines(&output)
@@ -49,9 +58,12 @@ fn another_process_in_the_same_session_reads_the_key() {
          SAGECRED_KEYCHAIN_CHILD=get,delete '{exe}' {child_args}",
         exe = exe.display()
     );
-    let output = std::process::Command::new("keyctl")
-        .args(["session", "-", "sh", "-c", &script])
-        .envs(env())
+    let (env, _guard) = env();
+    let wrapper = keyutils_session();
+    let output = std::process::Command::new(wrapper[0])
+        .args(&wrapper[1..])
+        .args(["sh", "-c", &script])
+        .envs(env)
         .output()
         .expect("keyctl (Debian package keyutils) must be installed");
     assert_no_secret(&String::from_utf8_lossy(&output.stderr));
@@ -80,7 +92,8 @@ fn without_a_session_keyring_the_error_says_how_to_get_one() {
     )
     .unwrap();
     let fallback = format!("_uid_ses.{}", uid.trim());
-    let output = run_child(&["keyctl", "session", &fallback], "check,put,get", &env());
+    let (env, _guard) = env();
+    let output = run_child(&["keyctl", "session", &fallback], "check,put,get", &env);
     let lines = child_lines(&output);
     for step in ["check", "put", "get"] {
         let line = lines
@@ -95,4 +108,39 @@ fn without_a_session_keyring_the_error_says_how_to_get_one() {
             "{line}"
         );
     }
+}
+
+#[test]
+fn a_key_left_behind_is_purged_from_the_persistent_keyring() {
+    // keyring 3.6 links every key into the user's persistent keyring, which outlives the
+    // session by days. A child in a plain session keyring (no user namespace) stores a key
+    // and exits without deleting it, as a failing test would: the guard must remove it.
+    let (env, guard) = env();
+    let service = env[1].1.clone();
+    let description = keyutils_description(&service, "dev");
+    let lines = child_lines(&run_child(&["keyctl", "session", "-"], "put", &env));
+    assert_eq!(lines, ["put ok "]);
+    assert!(
+        in_persistent(&description),
+        "keyring 3.6 no longer links keys into the persistent keyring; the guard may be moot"
+    );
+    drop(guard);
+    assert!(
+        !in_persistent(&description),
+        "the key is still in the persistent keyring"
+    );
+}
+
+#[test]
+fn a_throwaway_user_namespace_keeps_the_persistent_keyring_clean() {
+    let wrapper = keyutils_session();
+    if wrapper[0] != "unshare" {
+        // No user namespaces here: the guard alone does the cleaning.
+        return;
+    }
+    let (env, _guard) = env();
+    let description = keyutils_description(&env[1].1, "dev");
+    let lines = child_lines(&run_child(&wrapper, "put", &env));
+    assert_eq!(lines, ["put ok "]);
+    assert!(!in_persistent(&description));
 }

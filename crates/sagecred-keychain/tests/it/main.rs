@@ -18,6 +18,7 @@
 use sagecred_test_support::secret_service;
 
 mod child;
+mod cleanup;
 mod conformance;
 mod failures;
 mod keyutils;

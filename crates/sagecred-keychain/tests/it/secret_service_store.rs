@@ -8,14 +8,33 @@ use sagecred_core::{CredentialStore, SessionCache, StoreError, StoreKind, Stored
 use sagecred_keychain::KeychainStore;
 
 use crate::child;
+use crate::cleanup::KeyringGuard;
 use crate::support::{
     self, KEY_ID, SECRET, TOKEN, assert_no_secret, profile, require_secret_service, run_child,
     stored_key, unique_service,
 };
 
-fn store() -> KeychainStore {
+/// A store under a service of its own, whose items are all removed when it is dropped,
+/// also when the test fails.
+struct Guarded {
+    store: KeychainStore,
+    _guard: KeyringGuard,
+}
+
+impl std::ops::Deref for Guarded {
+    type Target = KeychainStore;
+    fn deref(&self) -> &KeychainStore {
+        &self.store
+    }
+}
+
+fn store() -> Guarded {
     require_secret_service();
-    KeychainStore::with_service(StoreKind::Keychain, &unique_service()).unwrap()
+    let service = unique_service();
+    Guarded {
+        _guard: KeyringGuard::new().secret_service(&service),
+        store: KeychainStore::with_service(StoreKind::Keychain, &service).unwrap(),
+    }
 }
 
 /// Runs `secret-tool` with `args`, feeding it `input`, and returns its stdout.
@@ -212,7 +231,7 @@ fn only_temporary_credentials_are_cached_as_sessions() {
 #[test]
 fn list_returns_exactly_the_profiles_under_the_service() {
     let store = store();
-    let other = KeychainStore::with_service(StoreKind::Keychain, &unique_service()).unwrap();
+    let other = self::store();
     assert_eq!(store.list().unwrap(), []);
 
     for name in ["prod", "dev", "team/ml"] {

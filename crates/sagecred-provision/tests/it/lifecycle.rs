@@ -407,7 +407,14 @@ async fn emitted_cloudformation_names_the_applied_resources() {
     )
     .await
     .unwrap();
-    let template: Value = serde_json::from_str(&emit_cloudformation(&desired)).unwrap();
+    let template: Value = serde_json::from_str(&emit_cloudformation(&opts).unwrap()).unwrap();
+    // Deployed in moto's account, the template's symbols take these values.
+    let template = resolve_cfn(
+        &template,
+        &template["Parameters"],
+        moto.account.as_str(),
+        moto.partition.as_str(),
+    );
     let resources = template["Resources"].as_object().unwrap();
     let role = &resources["ExecutionRole"]["Properties"];
     let got = moto
@@ -610,4 +617,43 @@ print(json.dumps({
     )
     .await
     .unwrap();
+}
+
+/// The template with `Ref` and `Fn::Sub` of parameters (their defaults) and the account and
+/// partition pseudo parameters replaced by values, as CloudFormation would deploy it.
+fn resolve_cfn(value: &Value, parameters: &Value, account: &str, partition: &str) -> Value {
+    let lookup = |name: &str| -> Option<String> {
+        match name {
+            "AWS::AccountId" => Some(account.to_owned()),
+            "AWS::Partition" => Some(partition.to_owned()),
+            other => parameters[other]["Default"].as_str().map(str::to_owned),
+        }
+    };
+    match value {
+        Value::Object(map) if map.len() == 1 && map.contains_key("Ref") => {
+            let name = map["Ref"].as_str().unwrap();
+            lookup(name).map_or_else(|| value.clone(), Value::String)
+        }
+        Value::Object(map) if map.len() == 1 && map.contains_key("Fn::Sub") => {
+            let mut text = map["Fn::Sub"].as_str().unwrap().to_owned();
+            while let Some(start) = text.find("${") {
+                let end = start + text[start..].find('}').unwrap();
+                let name = text[start + 2..end].to_owned();
+                text.replace_range(start..=end, &lookup(&name).unwrap());
+            }
+            Value::String(text)
+        }
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), resolve_cfn(v, parameters, account, partition)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| resolve_cfn(v, parameters, account, partition))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
