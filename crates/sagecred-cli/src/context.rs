@@ -31,6 +31,8 @@ pub(crate) struct Env {
     pub(crate) browser: Option<String>,
     /// Whether `DBUS_SESSION_BUS_ADDRESS` names a session bus (Linux keychain access).
     pub(crate) session_bus: bool,
+    /// Whether `AWS_ACCESS_KEY_ID` is set: credentials from the environment.
+    pub(crate) access_key_id_set: bool,
     /// `AWS_ENDPOINT_URL` and every `AWS_ENDPOINT_URL_<SERVICE>` that is set, as the SDKs
     /// will read them (none when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`), sorted by name.
     pub(crate) endpoint_vars: Vec<(String, String)>,
@@ -56,6 +58,7 @@ impl Env {
             in_shell_function: std::env::var_os("SAGECRED_SHELL_FUNCTION").is_some(),
             browser: text("BROWSER"),
             session_bus: os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+            access_key_id_set: os("AWS_ACCESS_KEY_ID").is_some(),
             endpoint_vars: endpoint_vars(),
             sagemaker_sdk: sagecred_provision::SdkConfigEnv {
                 user_config_override: os("SAGEMAKER_USER_CONFIG_OVERRIDE").map(PathBuf::from),

@@ -213,6 +213,13 @@ impl From<sagecred_core::StoreError> for CliError {
     }
 }
 
+impl From<sagecred_core::SourceError> for CliError {
+    fn from(err: sagecred_core::SourceError) -> Self {
+        let fix = err.fix();
+        Self::config(error_chain(&err)).with_hint(fix)
+    }
+}
+
 /// The most characters an error message or hint shows; a longer one ends in `…`.
 const MAX_MESSAGE_CHARS: usize = 2048;
 

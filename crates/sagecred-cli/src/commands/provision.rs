@@ -10,7 +10,6 @@ use sagecred_doctor::access::{
 };
 use sagecred_doctor::{Check, Fix, Status};
 use sagecred_ini::{FileKind, ProfileSet, SectionKey};
-use sagecred_keychain::KeychainStore;
 use sagecred_provision::{
     BucketAccess, DesiredState, Plan, ProgressEvent, ProvisionOptions, SdkConfigValues, SdkKey,
     VerifyRetry, apply, caller_identity, check_bucket, create_bucket, discover,
@@ -20,7 +19,8 @@ use sagecred_provision::{
 use sagecred_sso::TokioPacer;
 use serde_json::json;
 
-use super::keys::{self, ProfileSettings, backend_of, keychain_backend_of};
+use super::keys::{self, ProfileSettings};
+use super::stores;
 use super::{block_on, doctor, sdk_config};
 use crate::cli::{EmitFormat, OutputFormat, ProvisionArgs, SetupArgs};
 use crate::context::Context;
@@ -114,17 +114,14 @@ fn held_key(
     if let Some(id) = section.get("aws_access_key_id") {
         return Ok(id.parse().ok());
     }
-    if let Some(backend) = section
-        .get("credential_process")
-        .and_then(keychain_backend_of)
-    {
-        return match KeychainStore::new(backend).get_key(profile) {
+    let resolved = super::source::resolve(ctx, set, profile)?;
+    if let Some(kind) = resolved.source.key_store() {
+        return match stores::open(ctx, kind)?.get(profile) {
             Ok(k) => Ok(Some(k.credentials.access_key_id().clone())),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e.into()),
         };
     }
-    let _ = ctx;
     Ok(None)
 }
 
@@ -210,11 +207,8 @@ pub(super) fn run_provision(ctx: &Context, args: &ProvisionArgs) -> Result<(), C
     }
     let set = keys::load_profiles(ctx)?;
     // The store must work before a key is created that it would have to hold.
-    if args.apply
-        && !args.no_user
-        && let Some(backend) = backend_of(args.store)
-    {
-        keys::open_keychain(backend)?;
+    if args.apply && !args.no_user {
+        stores::open_checked(ctx, args.store)?;
     }
     if args.apply && !args.no_user {
         keys::check_targets(ctx, args.store, false)?;
@@ -376,9 +370,7 @@ pub(super) fn run_setup(ctx: &Context, args: &SetupArgs) -> Result<(), CliError>
         p.policy_name = ask("custom S3/ECR/CloudWatch policy", &p.policy_name)?;
         p.user_name = ask("IAM user for this machine", &p.user_name)?;
     }
-    if let Some(backend) = backend_of(p.store) {
-        keys::open_keychain(backend)?;
-    }
+    stores::open_checked(ctx, p.store)?;
     if !p.no_user {
         keys::check_targets(ctx, p.store, false)?;
     }

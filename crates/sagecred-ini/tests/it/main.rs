@@ -10,6 +10,7 @@ mod lookup;
 mod preserve;
 mod props;
 mod store;
+mod store_conformance;
 // Devices, FIFOs, sockets and file modes: POSIX only.
 #[cfg(unix)]
 mod targets;
