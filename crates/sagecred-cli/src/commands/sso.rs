@@ -4,14 +4,12 @@
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, SystemTime};
 
-use sagecred_core::{
-    Credentials, DEFAULT_ROLE_NAME, ProfileName, RoleArn, SESSION_REFRESH_MARGIN, fresh_session,
-    remember_session,
-};
+use sagecred_core::{Credentials, DEFAULT_ROLE_NAME, ProfileName, RoleArn};
 use sagecred_ini::{FileKind, ProfileSet, Section, SectionKey};
+pub(crate) use sagecred_sso::SsoProfile;
 use sagecred_sso::{
-    CachedToken, LoginEvent, LoginOptions, SsoClient, SsoError, SsoRole, SsoSession, TokenCache,
-    TokioPacer,
+    CachedToken, LoginEvent, LoginOptions, RoleSources, SsoClient, SsoError, SsoRole, SsoSession,
+    TokenCache, TokioPacer,
 };
 
 use super::block_on;
@@ -21,48 +19,23 @@ use crate::context::Context;
 use crate::error::{CliError, ErrorKind};
 use crate::output;
 
-/// A profile's Identity Center settings.
-#[derive(Debug, Clone)]
-pub(crate) struct SsoProfile {
-    pub(crate) session: SsoSession,
-    /// The account and role; `None` for a profile that only names a session.
-    pub(crate) role: Option<SsoRole>,
-}
-
 /// The SSO settings of `profile`, or `None` when it does not sign in through SSO.
 pub(crate) fn sso_profile(
     set: &ProfileSet,
     profile: &ProfileName,
     section: &Section,
 ) -> Result<Option<SsoProfile>, CliError> {
-    let config_error = |e: SsoError| {
-        CliError::config(format!("profile `{profile}`: {e}")).with_hint(format!(
-            "run `sagecred sso configure --profile {profile}` to set it up"
+    SsoProfile::from_settings(section, |name| set.sso_session(name)).map_err(|e| match &e {
+        SsoError::UnknownSession { session } => CliError::config(format!(
+            "profile `{profile}` names sso_session `{session}`, but the config file has no [sso-session {session}] section"
         ))
-    };
-    let session = if let Some(name) = section.get("sso_session") {
-        let Some(s) = set.sso_session(name) else {
-            return Err(CliError::config(format!(
-                "profile `{profile}` names sso_session `{name}`, but the config file has no [sso-session {name}] section"
-            ))
-            .with_hint(format!("run `sagecred sso configure --profile {profile} --sso-session {name}`")));
-        };
-        SsoSession::from_section(name, |k| s.get(k)).map_err(config_error)?
-    } else if let Some(url) = section.get("sso_start_url") {
-        let region = section.get("sso_region").ok_or_else(|| {
-            config_error(SsoError::Config(
-                "it has sso_start_url but no sso_region".into(),
-            ))
-        })?;
-        SsoSession::legacy(url, region)
-    } else {
-        return Ok(None);
-    };
-    let role = match (section.get("sso_account_id"), section.get("sso_role_name")) {
-        (Some(account), Some(role)) => Some(SsoRole::new(account, role).map_err(config_error)?),
-        _ => None,
-    };
-    Ok(Some(SsoProfile { session, role }))
+        .with_hint(format!(
+            "run `sagecred sso configure --profile {profile} --sso-session {session}`"
+        )),
+        _ => CliError::config(format!("profile `{profile}`: {e}")).with_hint(format!(
+            "run `sagecred sso configure --profile {profile}` to set it up"
+        )),
+    })
 }
 
 /// The profile's config section and, when it signs in through SSO, its SSO settings. The
@@ -130,7 +103,8 @@ pub(crate) fn role_credentials(
     ))?
 }
 
-/// [`role_credentials`], for callers already inside the async runtime.
+/// [`role_credentials`], for callers already inside the async runtime: the library's one
+/// serving path ([`sagecred_sso::role_credentials`]), with the sign-in shown on stderr.
 pub(crate) async fn role_credentials_async(
     ctx: &Context,
     profile: &ProfileName,
@@ -138,27 +112,14 @@ pub(crate) async fn role_credentials_async(
     allow_login: bool,
     no_browser: bool,
 ) -> Result<Credentials, CliError> {
-    let Some(role) = &sso.role else {
-        return Err(CliError::config(format!(
-            "profile `{profile}` has no sso_account_id and sso_role_name"
-        ))
-        .with_hint(format!(
-            "run `sagecred sso configure --profile {profile}` to pick an account and role"
-        )));
+    let tokens = token_cache(ctx)?;
+    let roles = stores::sso_role_cache(ctx);
+    let endpoints = ctx.sso_endpoints();
+    let sources = RoleSources {
+        tokens: &tokens,
+        roles: roles.as_deref(),
+        endpoints: &endpoints,
     };
-    let role_cache = stores::sso_role_cache(ctx);
-    if let Some(cached) = fresh_session(
-        role_cache.as_deref(),
-        profile,
-        SystemTime::now(),
-        SESSION_REFRESH_MARGIN,
-    ) {
-        tracing::debug!(%profile, "serving cached SSO role credentials");
-        return Ok(cached);
-    }
-    let cache = token_cache(ctx)?;
-    let hint = login_command(profile);
-    let client = SsoClient::new(&sso.session.region).await;
     let mut ui = LoginUi::new(ctx, &sso.session, no_browser);
     let mut pacer = TokioPacer;
     let mut observer = |e: LoginEvent<'_>| ui.event(e);
@@ -166,44 +127,20 @@ pub(crate) async fn role_credentials_async(
         pacer: &mut pacer,
         observer: &mut observer,
     };
-    let fetched = async {
-        let token = sagecred_sso::access_token(
-            &client,
-            &cache,
-            &sso.session,
-            allow_login.then_some(&mut options),
-        )
-        .await?;
-        let got = client
-            .role_credentials(
-                &token.access_token,
-                role.account_id.as_str(),
-                &role.role_name,
-            )
-            .await;
-        match got {
-            // The portal no longer takes a token the cache still calls valid (a sign-out
-            // elsewhere): sign in again when allowed.
-            Err(SsoError::Unauthorized) if allow_login => {
-                let token =
-                    sagecred_sso::login_and_cache(&client, &cache, &sso.session, &mut options)
-                        .await?;
-                client
-                    .role_credentials(
-                        &token.access_token,
-                        role.account_id.as_str(),
-                        &role.role_name,
-                    )
-                    .await
-            }
-            other => other,
-        }
-    };
-    let creds = fetched.await.map_err(|e| sso_error(e, &hint))?;
-    if let Err(e) = remember_session(role_cache.as_deref(), profile, &creds) {
-        tracing::debug!(error = %e, "not caching SSO role credentials");
-    }
-    Ok(creds)
+    sagecred_sso::role_credentials(
+        &sources,
+        profile,
+        sso,
+        SystemTime::now(),
+        allow_login.then_some(&mut options),
+    )
+    .await
+    .map_err(|e| match e {
+        SsoError::NoRole { .. } => CliError::config(e.to_string()).with_hint(format!(
+            "run `sagecred sso configure --profile {profile}` to pick an account and role"
+        )),
+        e => sso_error(e, &login_command(profile)),
+    })
 }
 
 /// Shows a sign-in on stderr: the page and code, the browser, and the wait.
@@ -364,7 +301,7 @@ fn sign_in(
 ) -> Result<Result<CachedToken, SsoError>, CliError> {
     let cache = token_cache(ctx)?;
     block_on(async {
-        let client = SsoClient::new(&session.region).await;
+        let client = SsoClient::with_endpoints(&session.region, &ctx.sso_endpoints()).await;
         let mut ui = LoginUi::new(ctx, session, no_browser);
         let mut pacer = TokioPacer;
         let mut observer = |e: LoginEvent<'_>| ui.event(e);
@@ -422,7 +359,7 @@ pub(super) fn run_logout(ctx: &Context, args: &LogoutArgs) -> Result<(), CliErro
             && !token.remaining(SystemTime::now()).is_zero()
         {
             ended = block_on(async {
-                let client = SsoClient::new(&session.region).await;
+                let client = SsoClient::with_endpoints(&session.region, &ctx.sso_endpoints()).await;
                 client.logout(&token.access_token).await
             })?
             .inspect_err(|e| tracing::debug!(error = %e, "portal sign-out failed"))
@@ -612,7 +549,7 @@ pub(super) fn run_configure(ctx: &Context, args: &SsoConfigureArgs) -> Result<()
     // Which profiles to write: every assignment, or the one chosen.
     let picks: Vec<(ProfileName, String, String)> = if args.populate {
         let token = token(ctx, &session, args.no_browser)?;
-        let assignments = assignments(&session, &token)?;
+        let assignments = assignments(ctx, &session, &token)?;
         assignments
             .into_iter()
             .filter_map(|(account, role)| {
@@ -624,7 +561,14 @@ pub(super) fn run_configure(ctx: &Context, args: &SsoConfigureArgs) -> Result<()
             (Some(a), Some(r)) => (a.clone(), r.clone()),
             (a, r) => {
                 let token = token(ctx, &session, args.no_browser)?;
-                pick_assignment(&session, &token, a.as_deref(), r.as_deref(), interactive)?
+                pick_assignment(
+                    ctx,
+                    &session,
+                    &token,
+                    a.as_deref(),
+                    r.as_deref(),
+                    interactive,
+                )?
             }
         };
         vec![(profile.clone(), account, role)]
@@ -716,36 +660,27 @@ fn token(ctx: &Context, session: &SsoSession, no_browser: bool) -> Result<Cached
 
 /// Every (account id, role name) the token can reach, sorted.
 fn assignments(
+    ctx: &Context,
     session: &SsoSession,
     token: &CachedToken,
 ) -> Result<Vec<(String, String)>, CliError> {
-    let mut out = block_on(async {
-        let client = SsoClient::new(&session.region).await;
-        let mut out = Vec::new();
-        for account in client.accounts(&token.access_token).await? {
-            for role in client
-                .account_roles(&token.access_token, &account.account_id)
-                .await?
-            {
-                out.push((account.account_id.clone(), role));
-            }
-        }
-        Ok::<_, SsoError>(out)
+    block_on(async {
+        let client = SsoClient::with_endpoints(&session.region, &ctx.sso_endpoints()).await;
+        sagecred_sso::assignments(&client, &token.access_token).await
     })?
-    .map_err(|e| sso_error(e, "sagecred login"))?;
-    out.sort();
-    Ok(out)
+    .map_err(|e| sso_error(e, "sagecred login"))
 }
 
 /// Picks the account and role: the flags, the only choice, or a numbered menu.
 fn pick_assignment(
+    ctx: &Context,
     session: &SsoSession,
     token: &CachedToken,
     account: Option<&str>,
     role: Option<&str>,
     interactive: bool,
 ) -> Result<(String, String), CliError> {
-    let all = assignments(session, token)?;
+    let all = assignments(ctx, session, token)?;
     let matching: Vec<&(String, String)> = all
         .iter()
         .filter(|(a, r)| account.is_none_or(|x| x == a) && role.is_none_or(|x| x == r))
