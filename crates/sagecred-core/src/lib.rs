@@ -21,6 +21,7 @@ mod names;
 mod process_line;
 pub mod role;
 mod source;
+mod sso_name;
 mod store;
 
 pub use credentials::{Credentials, REDACTED, Secret};
@@ -33,6 +34,7 @@ pub use source::{
     AssumeRoleSource, CredentialSource, ForeignProcess, ProfileSettings, ResolvedProfile,
     SourceEnv, SourceError, SsoSessionRef, SsoSource,
 };
+pub use sso_name::SsoSessionName;
 pub use store::{
     CredentialProvider, CredentialStore, SESSION_REFRESH_MARGIN, SessionCache, StoreError,
     StoreKind, StoredKey, UnknownStore, cached_or_fetch, fresh_session, remember_session,

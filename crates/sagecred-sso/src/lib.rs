@@ -25,11 +25,15 @@
 //!   [`SsoStore`] alike: from a role-credential cache (`sagecred_core::SessionCache`) while
 //!   fresh, else through [`access_token`] and GetRoleCredentials, with one new sign-in when
 //!   the portal rejects a token and the caller allows it.
+//! - [`sso_profiles`], [`all_sessions`] and [`sign_out`] are a config file's SSO side:
+//!   which profiles and sessions exist, and ending a session (portal, token, cached role
+//!   credentials).
 //! - [`SsoStore`] is the async `CredentialProvider` whose `provide` returns role
 //!   credentials. SSO keys are never stored, so it is no `CredentialStore`.
 
 mod cache;
 mod client;
+mod config;
 mod error;
 mod flow;
 mod profile;
@@ -38,6 +42,7 @@ mod store;
 
 pub use cache::{CachedToken, TokenCache, format_timestamp, parse_timestamp};
 pub use client::{Account, DeviceAuthorization, Registration, SsoClient, SsoEndpoints, TokenGrant};
+pub use config::{SignOut, all_sessions, populated_profile_name, sign_out, sso_profiles};
 pub use error::SsoError;
 pub use flow::{
     LoginEvent, LoginOptions, Pacer, REFRESH_WINDOW, TokioPacer, access_token, login,

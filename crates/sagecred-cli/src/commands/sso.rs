@@ -4,7 +4,9 @@
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, SystemTime};
 
-use sagecred_core::{Credentials, DEFAULT_ROLE_NAME, ProfileName, RoleArn};
+use sagecred_core::{
+    AccountId, Credentials, DEFAULT_ROLE_NAME, ProfileName, RoleArn, SsoSessionName,
+};
 use sagecred_ini::{FileKind, ProfileSet, Section, SectionKey};
 pub(crate) use sagecred_sso::SsoProfile;
 use sagecred_sso::{
@@ -16,7 +18,7 @@ use super::block_on;
 use super::stores;
 use crate::cli::{LoginArgs, LogoutArgs, SsoConfigureArgs};
 use crate::context::Context;
-use crate::error::{CliError, ErrorKind};
+use crate::error::CliError;
 use crate::output;
 
 /// The SSO settings of `profile`, or `None` when it does not sign in through SSO.
@@ -63,19 +65,16 @@ fn token_cache(ctx: &Context) -> Result<TokenCache, CliError> {
     Ok(TokenCache::in_home(home))
 }
 
-/// Maps an SSO failure to the CLI's error, with `sagecred login` as the fix when only a
-/// new sign-in helps.
+/// Maps an SSO failure to the CLI's error (`From`), with `login_hint` as the fix when only
+/// a new sign-in helps.
 fn sso_error(e: SsoError, login_hint: &str) -> CliError {
-    match &e {
-        e if e.needs_login() => {
-            CliError::new(ErrorKind::Store, e.to_string()).with_hint(format!("run `{login_hint}`"))
-        }
-        SsoError::Config(_) => CliError::config(e.to_string()),
-        SsoError::NoAssignment { .. } => CliError::aws(e.to_string()).with_hint(
-            "list what you can reach with `sagecred sso configure --populate`, or ask your Identity Center administrator",
-        ),
-        SsoError::Cache { .. } => CliError::config(e.to_string()),
-        _ => CliError::aws(e.to_string()),
+    let needs_login =
+        e.needs_login() && !matches!(e, SsoError::DeviceCodeExpired | SsoError::AccessDenied);
+    let err = CliError::from(e);
+    if needs_login {
+        err.with_hint(format!("run `{login_hint}`"))
+    } else {
+        err
     }
 }
 
@@ -247,9 +246,9 @@ fn open_browser(browser: Option<&str>, url: &str) -> std::io::Result<()> {
 fn chosen_session(
     ctx: &Context,
     set: &ProfileSet,
-    sso_session: Option<&str>,
+    sso_session: Option<&SsoSessionName>,
 ) -> Result<SsoSession, CliError> {
-    if let Some(name) = sso_session {
+    if let Some(name) = sso_session.map(SsoSessionName::as_str) {
         let section = set.sso_session(name).ok_or_else(|| {
             CliError::config(format!(
                 "the config file has no [sso-session {name}] section"
@@ -275,20 +274,13 @@ fn chosen_session(
 /// `sagecred login`: a new device sign-in for the session, cached for every tool.
 pub(super) fn run_login(ctx: &Context, args: &LoginArgs) -> Result<(), CliError> {
     let set = ProfileSet::load_config_only(&ctx.files)?;
-    let session = chosen_session(ctx, &set, args.sso_session.as_deref())?;
+    let session = chosen_session(ctx, &set, args.sso_session.as_ref())?;
     let token = login(ctx, &session, args.no_browser)?;
     report_login(ctx, &session, &token)
 }
 
 fn login(ctx: &Context, session: &SsoSession, no_browser: bool) -> Result<CachedToken, CliError> {
-    sign_in(ctx, session, no_browser, true)?.map_err(|e| match e {
-        SsoError::DeviceCodeExpired => CliError::user(e.to_string())
-            .with_hint("run `sagecred login` again and confirm the code within its time limit"),
-        SsoError::AccessDenied => CliError::user(e.to_string()).with_hint(
-            "the request was denied in the browser, or your user may not sign in to this portal",
-        ),
-        other => sso_error(other, "sagecred login"),
-    })
+    sign_in(ctx, session, no_browser, true)?.map_err(|e| sso_error(e, "sagecred login"))
 }
 
 /// A token from a new sign-in (`fresh`), or from the cache (refreshed, or signed in anew,
@@ -345,44 +337,36 @@ fn report_login(ctx: &Context, session: &SsoSession, token: &CachedToken) -> Res
 pub(super) fn run_logout(ctx: &Context, args: &LogoutArgs) -> Result<(), CliError> {
     let set = ProfileSet::load_config_only(&ctx.files)?;
     let sessions = if args.all {
-        all_sessions(&set)
+        sagecred_sso::all_sessions(&set)
     } else {
-        vec![chosen_session(ctx, &set, args.sso_session.as_deref())?]
+        vec![chosen_session(ctx, &set, args.sso_session.as_ref())?]
     };
-    let cache = token_cache(ctx)?;
-    let role_cache = stores::sso_role_cache(ctx);
+    let tokens = token_cache(ctx)?;
+    let roles = stores::sso_role_cache(ctx);
+    let profiles = sagecred_sso::sso_profiles(&set);
+    let endpoints = ctx.sso_endpoints();
     let mut results = Vec::new();
     for session in &sessions {
-        let token = cache.load(session).ok().flatten();
-        let mut ended = false;
-        if let Some(token) = &token
-            && !token.remaining(SystemTime::now()).is_zero()
-        {
-            ended = block_on(async {
-                let client = SsoClient::with_endpoints(&session.region, &ctx.sso_endpoints()).await;
-                client.logout(&token.access_token).await
-            })?
-            .inspect_err(|e| tracing::debug!(error = %e, "portal sign-out failed"))
-            .is_ok();
-        }
-        let removed = cache
-            .remove(session)
-            .map_err(|e| sso_error(e, "sagecred logout"))?;
-        let mut cleared = Vec::new();
-        for name in set.profile_names() {
-            let Ok(profile) = name.parse::<ProfileName>() else {
-                continue;
-            };
-            let section = set.profile(&name).unwrap_or_default();
-            if let Ok(Some(p)) = sso_profile(&set, &profile, &section)
-                && p.session == *session
-                && let Some(store) = &role_cache
-                && store.delete_session(&profile).unwrap_or(false)
-            {
-                cleared.push(name);
-            }
-        }
-        results.push((session.display_name().to_owned(), removed, ended, cleared));
+        let done = block_on(sagecred_sso::sign_out(
+            &tokens,
+            roles.as_deref(),
+            &endpoints,
+            session,
+            &profiles,
+            SystemTime::now(),
+        ))?
+        .map_err(|e| sso_error(e, "sagecred logout"))?;
+        let cleared: Vec<String> = done
+            .role_credentials_deleted
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        results.push((
+            session.display_name().to_owned(),
+            done.token_deleted,
+            done.portal_session_ended,
+            cleared,
+        ));
     }
     if ctx.output == crate::cli::OutputFormat::Json {
         let list: Vec<_> = results
@@ -420,47 +404,6 @@ pub(super) fn run_logout(ctx: &Context, args: &LogoutArgs) -> Result<(), CliErro
     output::print(&text)
 }
 
-/// Every session the config file defines, plus legacy start URLs of profiles.
-fn all_sessions(set: &ProfileSet) -> Vec<SsoSession> {
-    let mut out: Vec<SsoSession> = Vec::new();
-    for name in set.profile_names() {
-        let Ok(profile) = name.parse::<ProfileName>() else {
-            continue;
-        };
-        let section = set.profile(&name).unwrap_or_default();
-        if let Ok(Some(p)) = sso_profile(set, &profile, &section)
-            && !out.contains(&p.session)
-        {
-            out.push(p.session);
-        }
-    }
-    for name in set.config().sso_session_names() {
-        if let Some(section) = set.sso_session(&name)
-            && let Ok(s) = SsoSession::from_section(&name, |k| section.get(k))
-            && !out.contains(&s)
-        {
-            out.push(s);
-        }
-    }
-    out
-}
-
-/// The default name of a populated profile: `{role}-{account}`, as `aws configure sso`
-/// suggests.
-fn populated_name(role: &str, account: &str) -> Option<ProfileName> {
-    let name: String = format!("{role}-{account}")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "_-.".contains(c) {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    name.parse().ok()
-}
-
 /// `sagecred sso configure`: writes the `[sso-session]` section and one profile (or, with
 /// `--populate`, one profile per account and role).
 pub(super) fn run_configure(ctx: &Context, args: &SsoConfigureArgs) -> Result<(), CliError> {
@@ -470,7 +413,8 @@ pub(super) fn run_configure(ctx: &Context, args: &SsoConfigureArgs) -> Result<()
     let current = set.profile(profile.as_str()).unwrap_or_default();
 
     // The session: flags, else what the config already says, else prompts.
-    let session_name = match &args.sso_session {
+    // A name from the flag was parsed by clap; one from the file or a prompt is parsed here.
+    let session_name: SsoSessionName = match &args.sso_session {
         Some(name) => name.clone(),
         None => match current.get("sso_session") {
             Some(name) => name.to_owned(),
@@ -480,17 +424,11 @@ pub(super) fn run_configure(ctx: &Context, args: &SsoConfigureArgs) -> Result<()
                 Some("sagecred"),
                 "--sso-session",
             )?,
-        },
+        }
+        .parse()
+        .map_err(|e: sagecred_core::ValidationError| CliError::user(e.to_string()))?,
     };
-    if session_name.is_empty()
-        || session_name
-            .chars()
-            .any(|c| c.is_whitespace() || "[]#;".contains(c))
-    {
-        return Err(CliError::user(format!(
-            "`{session_name}` cannot be an sso-session name: use letters, digits and `-_.`"
-        )));
-    }
+    let session_name = session_name.as_str().to_owned();
     let existing = set.sso_session(&session_name).unwrap_or_default();
     let start_url = match &args.start_url {
         Some(u) => u.clone(),
@@ -553,19 +491,20 @@ pub(super) fn run_configure(ctx: &Context, args: &SsoConfigureArgs) -> Result<()
         assignments
             .into_iter()
             .filter_map(|(account, role)| {
-                populated_name(&role, &account).map(|name| (name, account, role))
+                sagecred_sso::populated_profile_name(&role, &account)
+                    .map(|name| (name, account, role))
             })
             .collect()
     } else {
         let (account, role) = match (&args.account_id, &args.role_name) {
-            (Some(a), Some(r)) => (a.clone(), r.clone()),
+            (Some(a), Some(r)) => (a.to_string(), r.clone()),
             (a, r) => {
                 let token = token(ctx, &session, args.no_browser)?;
                 pick_assignment(
                     ctx,
                     &session,
                     &token,
-                    a.as_deref(),
+                    a.as_ref().map(AccountId::as_str),
                     r.as_deref(),
                     interactive,
                 )?
@@ -578,7 +517,7 @@ pub(super) fn run_configure(ctx: &Context, args: &SsoConfigureArgs) -> Result<()
     for (name, account, role) in &picks {
         let sso_role = SsoRole::new(account, role).map_err(|e| CliError::user(e.to_string()))?;
         let role_arn = match (&args.role, picks.len()) {
-            (Some(arn), 1) => arn.clone(),
+            (Some(arn), 1) => arn.to_string(),
             _ => RoleArn::new(
                 sagecred_core::Partition::of_region(
                     &region
@@ -591,9 +530,6 @@ pub(super) fn run_configure(ctx: &Context, args: &SsoConfigureArgs) -> Result<()
             .map_err(|e| CliError::internal(e.to_string()))?
             .to_string(),
         };
-        role_arn
-            .parse::<RoleArn>()
-            .map_err(|e| CliError::user(format!("--role: {e}")))?;
         let key = SectionKey::Profile(name.as_str().to_owned());
         sagecred_ini::edit(&ctx.files.config, FileKind::Config, |doc| {
             doc.set(&key, "sso_session", &session_name);
