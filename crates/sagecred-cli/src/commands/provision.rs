@@ -36,19 +36,19 @@ fn progress(event: ProgressEvent) {
             kind,
             name,
         } => {
-            eprintln!("[{index}/{total}] {action} {kind} {name}");
+            crate::output::note(&format!("[{index}/{total}] {action} {kind} {name}"));
         }
         ProgressEvent::Waiting { kind, name } => {
-            eprintln!("      waiting for {kind} {name} to exist...")
+            crate::output::note(&format!("      waiting for {kind} {name} to exist..."))
         }
         ProgressEvent::Ready { .. } => {}
         ProgressEvent::Verifying {
             attempt,
             max_attempts,
         } => {
-            eprintln!(
+            crate::output::note(&format!(
                 "      verifying the new key with STS (attempt {attempt} of {max_attempts})..."
-            );
+            ));
         }
         _ => {}
     }
@@ -168,8 +168,8 @@ pub(super) fn run_provision(ctx: &Context, args: &ProvisionArgs) -> Result<(), C
     if let Some(format) = args.emit {
         let prepared = prepare(ctx, args, &set, args.include_access_key)?;
         if args.include_access_key {
-            eprintln!(
-                "warning: the access key's secret will live in the stack's state and outputs, not in your keychain"
+            crate::output::note(
+                "warning: the access key's secret will live in the stack's state and outputs, not in your keychain",
             );
         }
         let code = match format {
@@ -188,7 +188,9 @@ pub(super) fn run_provision(ctx: &Context, args: &ProvisionArgs) -> Result<(), C
     if !args.apply {
         print_plan(ctx, &plan, false)?;
         if !plan.is_noop() {
-            eprintln!("nothing was changed; run again with --apply to make these changes");
+            crate::output::note(
+                "nothing was changed; run again with --apply to make these changes",
+            );
         }
         return Ok(());
     }
@@ -217,10 +219,10 @@ fn apply_plan(
             user_name: Some(args.user_name.clone()),
         };
         let location = keys::save(ctx, args.store, key, creds, None, &settings)?;
-        eprintln!(
+        crate::output::note(&format!(
             "stored the new key {} for profile `{key}` in {location}",
             creds.access_key_id().masked()
-        );
+        ));
         let arn = block_on(verify_key(
             &prepared.config,
             creds,
@@ -228,7 +230,7 @@ fn apply_plan(
             &progress,
         ))?
         .map_err(CliError::from)?;
-        eprintln!("verified: the new key signs in as {arn}");
+        crate::output::note(&format!("verified: the new key signs in as {arn}"));
     }
     if !args.no_user {
         let section = SectionKey::Profile(key.as_str().to_owned());
@@ -259,9 +261,9 @@ fn apply_plan(
         })),
         OutputFormat::Text => {
             if outcome.changes_applied == 0 {
-                eprintln!("everything is already in place; nothing was changed");
+                crate::output::note("everything is already in place; nothing was changed");
             } else {
-                eprintln!("applied {} changes", outcome.changes_applied);
+                crate::output::note(&format!("applied {} changes", outcome.changes_applied));
             }
             Ok(())
         }
@@ -276,16 +278,16 @@ pub(super) fn run_teardown(ctx: &Context, args: &ProvisionArgs) -> Result<(), Cl
     if !args.apply {
         print_plan(ctx, &plan, false)?;
         if !plan.is_noop() {
-            eprintln!("nothing was changed; run again with --apply to remove these");
+            crate::output::note("nothing was changed; run again with --apply to remove these");
         }
         return Ok(());
     }
     block_on(teardown_apply(&iam, &plan, &progress))?.map_err(CliError::from)?;
     print_plan(ctx, &plan, true)?;
-    eprintln!(
+    crate::output::note(&format!(
         "removed; the local profile `{}` now holds a deleted key: remove it with `sagecred remove {}`",
         prepared.key_profile, prepared.key_profile
-    );
+    ));
     Ok(())
 }
 
@@ -325,11 +327,11 @@ pub(super) fn run_setup(ctx: &Context, args: &SetupArgs) -> Result<(), CliError>
     let prepared = prepare(ctx, &p, &set, true)?;
     let iam = aws_sdk_iam::Client::new(&prepared.config);
     let plan = block_on(discover(&iam, &prepared.desired))?.map_err(CliError::from)?;
-    eprint!("{}", plan.render_text());
+    crate::output::eprint_text(&plan.render_text());
     if !args.yes && !plan.is_noop() {
         let answer = ask("apply these changes?", "y/N")?;
         if !matches!(answer.as_str(), "y" | "Y" | "yes") {
-            eprintln!("nothing was changed");
+            crate::output::note("nothing was changed");
             return Ok(());
         }
     }
@@ -342,14 +344,14 @@ pub(super) fn run_setup(ctx: &Context, args: &SetupArgs) -> Result<(), CliError>
     let checks = setup_access_checks(ctx, args, &p, &prepared, !plan.is_noop())?;
     let failed = checks.iter().filter(|c| c.status == Status::Fail).count();
     let key = &prepared.key_profile;
-    eprintln!();
-    eprintln!("done. Add this line to your shell profile (~/.bashrc or ~/.zshrc):");
-    eprintln!();
-    eprintln!("    eval \"$(sagecred env --profile {key})\"");
-    eprintln!();
-    eprintln!(
+    crate::output::note("");
+    crate::output::note("done. Add this line to your shell profile (~/.bashrc or ~/.zshrc):");
+    crate::output::note("");
+    crate::output::note(&format!("    eval \"$(sagecred env --profile {key})\""));
+    crate::output::note("");
+    crate::output::note(&format!(
         "and check with `sagecred whoami --profile {key}`. Other shells: docs/shell-integration.md"
-    );
+    ));
     if ctx.output == OutputFormat::Json {
         output::print_json(&json!({
             "key_profile": key.as_str(),
@@ -407,8 +409,10 @@ fn setup_access_checks(
             Some(p.user_name.as_str()),
         )
     };
-    eprintln!();
-    eprintln!("testing access as profile `{profile}` (the guide's Part 3)...");
+    crate::output::note("");
+    crate::output::note(&format!(
+        "testing access as profile `{profile}` (the guide's Part 3)..."
+    ));
     let s3 = s3_client(&config);
     let mut outcome = block_on(check_bucket(&s3, bucket, region))?;
     if outcome == BucketAccess::NoSuchBucket {
@@ -427,9 +431,9 @@ fn setup_access_checks(
         if create {
             block_on(create_bucket(&s3_client(&prepared.config), bucket, region))?
                 .map_err(CliError::from)?;
-            eprintln!(
+            crate::output::note(&format!(
                 "created bucket `{bucket}` in {region}: public access blocked, default encryption (SSE-S3) on"
-            );
+            ));
             outcome = block_on(check_bucket(&s3, bucket, region))?;
         }
     }
@@ -441,9 +445,9 @@ fn setup_access_checks(
         changed,
         &mut pacer,
         &mut |attempt, attempts| {
-            eprintln!(
+            crate::output::note(&format!(
                 "      refused; iam changes take a few seconds to reach s3 and sagemaker, trying again (attempt {attempt} of {attempts})..."
-            );
+            ));
         },
         || {
             let first = first.take();
@@ -477,7 +481,7 @@ fn setup_access_checks(
         bucket_check(&target, &outcome),
         sagemaker_check(&target, &sagemaker),
     ];
-    eprint!("{}", doctor::render_checks(&checks));
+    crate::output::eprint_text(&doctor::render_checks(&checks));
     Ok(checks)
 }
 
