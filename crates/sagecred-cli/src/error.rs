@@ -219,6 +219,9 @@ impl From<sagecred_provision::Error> for CliError {
             E::NotManaged { .. } => {
                 out.with_hint("pass --adopt to take it over, or choose other names")
             }
+            E::TooManyKeys { user, .. } => out.with_hint(format!(
+                "delete or deactivate one (`sagecred rotate`, or `aws iam delete-access-key --user-name {user} --access-key-id ID`), then run again"
+            )),
             _ => out,
         }
     }
