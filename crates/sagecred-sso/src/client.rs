@@ -456,3 +456,19 @@ fn unix_now() -> u64 {
         .map(|d| d.as_secs())
         .unwrap_or(0)
 }
+
+#[cfg(test)]
+mod endpoint_tests {
+    use super::*;
+
+    #[test]
+    fn each_service_setting_wins_over_the_global_one() {
+        let e = SsoEndpoints::from_settings(Some("http://global"), Some("http://oidc"), None);
+        assert_eq!(e.oidc.as_deref(), Some("http://oidc"));
+        assert_eq!(e.portal.as_deref(), Some("http://global"));
+        assert_eq!(
+            SsoEndpoints::from_settings(None, None, None),
+            SsoEndpoints::default()
+        );
+    }
+}
