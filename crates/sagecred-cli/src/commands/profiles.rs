@@ -84,7 +84,7 @@ pub(super) fn run(ctx: &Context) -> Result<(), CliError> {
                 set.has_plaintext_keys(&name),
             )
             .unwrap_or_else(|e| {
-                eprintln!("warning: {e}");
+                crate::output::note(&format!("warning: {e}"));
                 source::resolve_settings(ctx, &profile_name, None)
             })
         });

@@ -60,7 +60,7 @@ pub(crate) fn resolve_settings(
         &source_env(ctx),
     );
     if let Some(e) = error {
-        eprintln!("sagecred: warning: {e}");
+        crate::output::note(&format!("sagecred: warning: {e}"));
     }
     profile
 }
