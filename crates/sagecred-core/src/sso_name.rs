@@ -29,6 +29,7 @@ impl FromStr for SsoSessionName {
                 ValidationError::Empty { what, .. }
                 | ValidationError::TooLong { what, .. }
                 | ValidationError::BadCharacter { what, .. }
+                | ValidationError::Undisclosed { what, .. }
                 | ValidationError::BadFormat { what, .. } => *what = WHAT,
             }
             e
