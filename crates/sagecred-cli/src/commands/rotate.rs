@@ -6,7 +6,9 @@
 use std::time::SystemTime;
 
 use aws_config::BehaviorVersion;
-use sagecred_core::{CredentialStore, Credentials, ProfileName, StoreError, StoredKey};
+use sagecred_core::{
+    CredentialSource, CredentialStore, Credentials, ProfileName, StoreError, StoredKey,
+};
 use sagecred_ini::ProfileSet;
 use sagecred_provision::{
     FinishOutcome, KeyStore, OldKeyState, RecoverOptions, RotateError, RotateEvent, RotateOptions,
@@ -27,6 +29,8 @@ use crate::output;
 struct ProfileStore {
     store: Box<dyn CredentialStore>,
     profile: ProfileName,
+    /// Where the key comes from, for the one advice when it is missing.
+    source: CredentialSource,
 }
 
 impl KeyStore for ProfileStore {
@@ -70,6 +74,7 @@ impl ProfileStore {
             Some(kind) => Ok(Self {
                 store: stores::open_checked(ctx, kind)?,
                 profile,
+                source: resolved.source,
             }),
             None => Err(CliError::user(format!(
                 "profile `{profile}` keeps no access key in a store sagecred manages (its credentials come from {})",
@@ -79,6 +84,17 @@ impl ProfileStore {
                 "store a key first with `sagecred configure --profile {profile}`, or create one with `sagecred provision --apply`"
             ))),
         }
+    }
+
+    /// The stored key, or `None`; a store's error carries the source's advice.
+    fn stored(&self) -> Result<Option<Credentials>, CliError> {
+        self.read()
+            .map_err(|e| super::session::key_error(e, &self.source, &self.profile))
+    }
+
+    /// The one advice for a profile of this store without a working key.
+    fn fix(&self) -> String {
+        self.source.fix(&self.profile)
     }
 
     /// The user name the store records, if any.
@@ -101,7 +117,7 @@ fn progress(event: RotateEvent) {
     }
 }
 
-fn rotate_error(e: RotateError, profile: &ProfileName) -> CliError {
+fn rotate_error(e: RotateError, profile: &ProfileName, fix: &str) -> CliError {
     let kind = match &e {
         RotateError::NothingStored => ErrorKind::User,
         RotateError::TooManyKeys { .. } => ErrorKind::Config,
@@ -110,7 +126,7 @@ fn rotate_error(e: RotateError, profile: &ProfileName) -> CliError {
     };
     let hint = match &e {
         RotateError::NothingStored => Some(format!(
-            "store a key with `sagecred configure --profile {profile}`, or get a new one with `sagecred recover --profile {profile} --admin-profile ADMIN`"
+            "store a key with `{fix}`, or get a new one with `sagecred recover --profile {profile} --admin-profile ADMIN`"
         )),
         RotateError::AdminRefused { .. } => Some(
             "--admin-profile must name credentials allowed iam:ListAccessKeys, iam:CreateAccessKey and iam:UpdateAccessKey on the user (for example AdministratorAccess)".to_owned(),
@@ -212,9 +228,10 @@ pub(super) fn run_rotate(ctx: &Context, args: &RotateArgs) -> Result<(), CliErro
     let set = keys::load_profiles(ctx)?;
     let store = ProfileStore::of(ctx, &set)?;
     let p = &ctx.profile;
+    let fix = store.fix();
     let stored = store
-        .read()?
-        .ok_or_else(|| rotate_error(RotateError::NothingStored, p))?;
+        .stored()?
+        .ok_or_else(|| rotate_error(RotateError::NothingStored, p, &fix))?;
     let region = ctx.region_for(
         set.profile(p.as_str())
             .as_ref()
@@ -230,13 +247,13 @@ pub(super) fn run_rotate(ctx: &Context, args: &RotateArgs) -> Result<(), CliErro
         if args.finish {
             let done = rotate_finish(&base, &store, &options, &progress)
                 .await
-                .map_err(|e| rotate_error(e, p))?;
+                .map_err(|e| rotate_error(e, p, &fix))?;
             return print_finish(ctx, &done);
         }
         let iam = aws_sdk_iam::Client::new(&base);
         let done = rotate(&iam, &base, &store, &options, &progress)
             .await
-            .map_err(|e| rotate_error(e, p))?;
+            .map_err(|e| rotate_error(e, p, &fix))?;
         print_outcome(ctx, "rotated", &done)
     })?
 }
@@ -261,6 +278,7 @@ pub(super) fn run_recover(ctx: &Context, args: &RecoverArgs) -> Result<(), CliEr
         .with_hint("pass a profile with other credentials that have IAM rights"));
     }
     let store = ProfileStore::of(ctx, &set)?;
+    let fix = store.fix();
     let p = &ctx.profile;
     let user_name = args
         .user_name
@@ -286,7 +304,7 @@ pub(super) fn run_recover(ctx: &Context, args: &RecoverArgs) -> Result<(), CliEr
         let iam = aws_sdk_iam::Client::new(&base);
         let done = recover(&iam, &base, &store, &options, &progress)
             .await
-            .map_err(|e| rotate_error(e, p))?;
+            .map_err(|e| rotate_error(e, p, &fix))?;
         print_outcome(ctx, "recovered", &done)
     })?
 }

@@ -16,7 +16,7 @@ use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_sts::error::DisplayErrorContext;
 use sagecred_core::{
     CredentialSource, CredentialStore, Credentials, ProfileName, ResolvedProfile,
-    SESSION_REFRESH_MARGIN, Secret, StoreKind, fresh_session, remember_session,
+    SESSION_REFRESH_MARGIN, Secret, StoreError, StoreKind, fresh_session, remember_session,
 };
 
 use super::{block_on, stores};
@@ -70,9 +70,10 @@ pub(crate) fn credentials(
             let kind = profile.source.key_store().unwrap_or(StoreKind::File);
             let store = stores::open(ctx, kind)?;
             match (serve.want, kind) {
-                (Want::LongTerm, _) | (Want::AsSdk, StoreKind::File) => {
-                    Ok(store.get(name)?.credentials)
-                }
+                (Want::LongTerm, _) | (Want::AsSdk, StoreKind::File) => store
+                    .get(name)
+                    .map(|k| k.credentials)
+                    .map_err(|e| key_error(e, &profile.source, name)),
                 _ => temporary(ctx, store.as_ref(), profile),
             }
         }
@@ -98,6 +99,22 @@ pub(crate) fn credentials(
     }
 }
 
+/// A store's error about `profile`'s key, with the source's one advice as the hint when
+/// the key is missing or unusable (a store that cannot be reached keeps its own fix).
+pub(crate) fn key_error(
+    e: StoreError,
+    source: &CredentialSource,
+    profile: &ProfileName,
+) -> CliError {
+    let advice = matches!(e, StoreError::NotFound { .. } | StoreError::Corrupt { .. });
+    let err = CliError::from(e);
+    if advice {
+        err.with_hint(format!("run `{}`", source.fix(profile)))
+    } else {
+        err
+    }
+}
+
 /// Temporary credentials for a stored key, from the store's session cache when fresh.
 fn temporary(
     ctx: &Context,
@@ -110,7 +127,10 @@ fn temporary(
         tracing::debug!(profile = %name, "serving cached session credentials");
         return Ok(cached);
     }
-    let key = store.get(name)?.credentials;
+    let key = store
+        .get(name)
+        .map_err(|e| key_error(e, &profile.source, name))?
+        .credentials;
     if key.session_token().is_some() {
         // A plaintext profile that already holds session credentials: STS will not make
         // a session from a session, so they are served as they are.

@@ -26,6 +26,7 @@ mod provision;
 mod role;
 mod rotate;
 mod shells;
+mod sources;
 mod sso;
 mod targets;
 mod whoami;
