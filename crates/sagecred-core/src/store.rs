@@ -16,6 +16,8 @@ pub enum StoreKind {
     Keyutils,
     /// IAM Identity Center: role credentials from a cached SSO token; never stores keys.
     Sso,
+    /// age-encrypted files, unlocked once per login session: for headless machines.
+    EncryptedFile,
 }
 
 impl StoreKind {
@@ -26,6 +28,7 @@ impl StoreKind {
             Self::Keychain => "keychain",
             Self::Keyutils => "keyutils",
             Self::Sso => "sso",
+            Self::EncryptedFile => "encrypted-file",
         }
     }
 }
