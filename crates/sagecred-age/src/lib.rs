@@ -122,6 +122,10 @@ pub struct EncryptedFileStore {
     work_factor: u8,
     /// The identity once this process has it, so that one command asks at most once.
     unlocked: Mutex<Option<Arc<x25519::Identity>>>,
+    /// Why the passphrase failed, once it has: later reads in this process fail the same
+    /// way instead of asking again (a command that reads a session and then the key must
+    /// not prompt twice).
+    failed: Mutex<Option<(String, String)>>,
 }
 
 impl fmt::Debug for EncryptedFileStore {
@@ -145,6 +149,7 @@ impl EncryptedFileStore {
             cache: Arc::new(NoCache),
             work_factor: crypto::DEFAULT_WORK_FACTOR,
             unlocked: Mutex::new(None),
+            failed: Mutex::new(None),
         }
     }
 
@@ -208,6 +213,7 @@ impl EncryptedFileStore {
     /// Forgets the unlocked identity, in this process and in the cache.
     pub fn lock(&self) {
         *self.memo() = None;
+        *self.failed.lock().unwrap_or_else(PoisonError::into_inner) = None;
         if let Ok(Some(recipient)) = self.read_recipient() {
             self.cache.forget(&recipient.to_string());
         }
@@ -328,6 +334,27 @@ impl EncryptedFileStore {
         }
     }
 
+    /// The profiles with a key record, sorted; needs no passphrase.
+    pub fn profiles(&self) -> Result<Vec<ProfileName>, StoreError> {
+        let dir = self.layout.keys_dir();
+        let names = fsio::file_names(&dir).map_err(|e| fs_error(&dir, e))?;
+        let mut profiles: Vec<ProfileName> = names
+            .iter()
+            .filter_map(|n| layout::decode_record_name(n))
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        profiles.sort();
+        Ok(profiles)
+    }
+
+    /// Removes the profile's long-term key and its cached session. Returns whether either
+    /// was there.
+    pub fn remove(&self, profile: &ProfileName) -> Result<bool, StoreError> {
+        let key = self.delete_key(profile)?;
+        let session = self.delete_session(profile)?;
+        Ok(key || session)
+    }
+
     // Unlocking.
 
     fn memo(&self) -> MutexGuard<'_, Option<Arc<x25519::Identity>>> {
@@ -385,15 +412,31 @@ impl EncryptedFileStore {
             let records = self.record_count()?;
             return Err(self.missing_identity(records));
         };
-        let passphrase = self
+        let mut failed = self.failed.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((reason, fix)) = failed.as_ref() {
+            return Err(unavailable(reason.clone(), fix.clone()));
+        }
+        let opened = self
             .passphrase
             .0
             .passphrase(PassphraseRequest::Unlock {
                 identity_file: &path,
             })
-            .map_err(|e| unavailable(e.reason, e.fix))?;
-        let plain = crypto::open_with_passphrase(crypto::passphrase(&passphrase), &sealed)
-            .map_err(|e| identity_error(&path, e))?;
+            .map_err(|e| unavailable(e.reason, e.fix))
+            .and_then(|passphrase| {
+                crypto::open_with_passphrase(crypto::passphrase(&passphrase), &sealed)
+                    .map_err(|e| identity_error(&path, e))
+            });
+        let plain = match opened {
+            Ok(plain) => plain,
+            Err(e) => {
+                if let StoreError::Unavailable { reason, fix, .. } = &e {
+                    *failed = Some((reason.clone(), fix.clone()));
+                }
+                return Err(e);
+            }
+        };
+        drop(failed);
         let identity = std::str::from_utf8(&plain)
             .ok()
             .and_then(crypto::parse_identity)
@@ -433,14 +476,16 @@ impl EncryptedFileStore {
         if let Some(identity) = self.memo().as_ref() {
             return Ok(identity.to_public());
         }
+        let path = self.layout.identity();
+        if !fsio::exists(&path).map_err(|e| fs_error(&path, e))? {
+            // No identity: a new store gets one; a store that lost its identity gets no
+            // record nobody could open.
+            return self.create_identity();
+        }
         if let Some(recipient) = self.read_recipient()? {
             return Ok(recipient);
         }
-        let path = self.layout.identity();
-        if fsio::exists(&path).map_err(|e| fs_error(&path, e))? {
-            return self.identity().map(|id| id.to_public());
-        }
-        self.create_identity()
+        self.identity().map(|id| id.to_public())
     }
 
     /// Creates the store's identity, unless another process just did.
@@ -573,7 +618,7 @@ impl EncryptedFileStore {
                     "{} does not exist: the store holds no keys yet",
                     path.display()
                 ),
-                "store a key first (sagecred configure --store encrypted-file)".to_owned(),
+                "store a key in it first; that creates the identity".to_owned(),
             );
         }
         unavailable(
@@ -726,21 +771,11 @@ impl CredentialStore for EncryptedFileStore {
     /// Removes the profile's long-term key and its cached session. Returns whether either
     /// was there.
     async fn delete(&self, profile: &ProfileName) -> Result<bool, StoreError> {
-        let key = self.delete_key(profile)?;
-        let session = self.delete_session(profile)?;
-        Ok(key || session)
+        self.remove(profile)
     }
 
     /// The profiles with a key record, sorted; needs no passphrase.
     async fn list(&self) -> Result<Vec<ProfileName>, StoreError> {
-        let dir = self.layout.keys_dir();
-        let names = fsio::file_names(&dir).map_err(|e| fs_error(&dir, e))?;
-        let mut profiles: Vec<ProfileName> = names
-            .iter()
-            .filter_map(|n| layout::decode_record_name(n))
-            .filter_map(|n| n.parse().ok())
-            .collect();
-        profiles.sort();
-        Ok(profiles)
+        self.profiles()
     }
 }
