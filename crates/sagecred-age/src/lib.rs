@@ -55,11 +55,12 @@ mod record;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::SystemTime;
 
 use age::x25519;
-use async_trait::async_trait;
-use sagecred_core::{CredentialStore, Credentials, ProfileName, StoreError, StoreKind};
+pub use sagecred_core::StoredKey;
+use sagecred_core::{
+    CredentialStore, Credentials, ProfileName, SessionCache, StoreError, StoreKind,
+};
 
 pub use cache::{
     DEFAULT_UNLOCK_TIMEOUT, IdentityCache, KEY_DESCRIPTION_PREFIX, NoCache, SessionKeyring,
@@ -72,28 +73,6 @@ use crate::layout::Layout;
 use crate::passphrase::BoxedSource;
 
 const KIND: StoreKind = StoreKind::EncryptedFile;
-
-/// One profile's long-term key and its metadata, as kept in one record.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredKey {
-    /// The access key id and secret access key.
-    pub credentials: Credentials,
-    /// The IAM user the key belongs to, when known.
-    pub user_name: Option<String>,
-    /// When the key was created (by IAM, or failing that when it was first stored).
-    pub created: Option<SystemTime>,
-}
-
-impl StoredKey {
-    /// A key with no metadata.
-    pub fn new(credentials: Credentials) -> Self {
-        Self {
-            credentials,
-            user_name: None,
-            created: None,
-        }
-    }
-}
 
 /// Credentials in age-encrypted files under one directory. See the crate docs.
 ///
@@ -727,55 +706,53 @@ fn identity_error(path: &Path, e: OpenError) -> StoreError {
     }
 }
 
-#[async_trait]
 impl CredentialStore for EncryptedFileStore {
     fn kind(&self) -> StoreKind {
         KIND
     }
 
-    /// The profile's long-term key, without its metadata.
-    async fn get(&self, profile: &ProfileName) -> Result<Credentials, StoreError> {
-        self.get_key(profile).map(|key| key.credentials)
+    /// See [`EncryptedFileStore::check_available`]: asks for nothing.
+    fn check_available(&self) -> Result<(), StoreError> {
+        EncryptedFileStore::check_available(self)
     }
 
-    /// Stores a long-term key. When the identity is at hand without a passphrase, the
-    /// record's IAM user name is kept, and its creation time too if the key id is
-    /// unchanged; otherwise the key is stamped with the current time. Temporary
-    /// credentials are refused: they belong in [`EncryptedFileStore::put_session`].
-    async fn put(&self, profile: &ProfileName, creds: &Credentials) -> Result<(), StoreError> {
-        let previous = match self.identity_without_prompt() {
-            Some(_) => match self.get_key(profile) {
-                Ok(key) => Some(key),
-                Err(StoreError::NotFound { .. } | StoreError::Corrupt { .. }) => None,
-                Err(e) => return Err(e),
-            },
-            None => None,
-        };
-        let (user_name, created) = match previous {
-            Some(old) => {
-                let same_key = old.credentials.access_key_id() == creds.access_key_id();
-                (old.user_name, old.created.filter(|_| same_key))
-            }
-            None => (None, None),
-        };
-        self.put_key(
-            profile,
-            &StoredKey {
-                credentials: creds.clone(),
-                user_name,
-                created: created.or_else(|| Some(SystemTime::now())),
-            },
-        )
+    /// The profile's key and metadata; the first read of a locked store asks for the
+    /// passphrase.
+    fn get(&self, profile: &ProfileName) -> Result<StoredKey, StoreError> {
+        self.get_key(profile)
     }
 
-    /// Removes the profile's long-term key and its cached session. Returns whether either
-    /// was there.
-    async fn delete(&self, profile: &ProfileName) -> Result<bool, StoreError> {
+    /// Stores the key as given; needs no passphrase (except to create the identity).
+    fn put(&self, profile: &ProfileName, key: &StoredKey) -> Result<(), StoreError> {
+        self.put_key(profile, key)
+    }
+
+    /// Removes the profile's key and its cached session.
+    fn delete(&self, profile: &ProfileName) -> Result<bool, StoreError> {
         self.remove(profile)
     }
 
     /// The profiles with a key record, sorted; needs no passphrase.
-    async fn list(&self) -> Result<Vec<ProfileName>, StoreError> {
+    fn list(&self) -> Result<Vec<ProfileName>, StoreError> {
         self.profiles()
+    }
+
+    /// Cached STS sessions live in `sessions/`, encrypted like the keys.
+    fn sessions(&self) -> Option<&dyn SessionCache> {
+        Some(self)
+    }
+}
+
+impl SessionCache for EncryptedFileStore {
+    fn get_session(&self, profile: &ProfileName) -> Result<Option<Credentials>, StoreError> {
+        EncryptedFileStore::get_session(self, profile)
+    }
+
+    fn put_session(&self, profile: &ProfileName, creds: &Credentials) -> Result<(), StoreError> {
+        EncryptedFileStore::put_session(self, profile, creds)
+    }
+
+    fn delete_session(&self, profile: &ProfileName) -> Result<bool, StoreError> {
+        EncryptedFileStore::delete_session(self, profile)
     }
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use sagecred_core::{ProfileName, Region};
+use sagecred_core::{ProfileName, Region, StoreKind};
 
 /// sagecred: SageMaker IAM setup in one command, with credentials kept out of plaintext.
 #[derive(Debug, Parser)]
@@ -98,6 +98,22 @@ pub enum Command {
         The guide's four manual steps in one command. The old key is set inactive, not deleted,\n\
         so it can be turned back on with `aws iam update-access-key --status Active`.")]
     Recover(RecoverArgs),
+
+    /// Unlock the encrypted-file store for this login session (asks for its passphrase)
+    #[command(after_help = "Examples:\n  \
+        sagecred unlock                                  # then start a training run with no terminal\n  \
+        SAGECRED_UNLOCK_TIMEOUT=2h sagecred unlock\n\n\
+        The first read of the encrypted-file store in a login session asks for its passphrase\n\
+        on the terminal (or runs SAGECRED_PASSPHRASE_COMMAND) and keeps the unlocked key in\n\
+        the kernel session keyring for 8 hours (SAGECRED_UNLOCK_TIMEOUT or the profile's\n\
+        sagecred_unlock_timeout to change it). `unlock` does that first read now.")]
+    Unlock,
+
+    /// Forget the unlocked encrypted-file store of this login session
+    #[command(after_help = "Examples:\n  \
+        sagecred lock\n\n\
+        The next read of the encrypted-file store asks for its passphrase again.")]
+    Lock,
 
     /// Show who AWS says you are (STS GetCallerIdentity) and cache the account id
     #[command(
@@ -469,16 +485,34 @@ pub struct ManArgs {
     pub list: bool,
 }
 
-/// Where `configure`, `import` and `migrate` keep the keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum StoreChoice {
-    /// The OS keychain: macOS Keychain, Windows Credential Manager, Linux Secret Service.
-    Keychain,
-    /// The Linux kernel keyring, for headless boxes: needs a session keyring
-    /// (`keyctl session -`), and keys are lost on reboot and expire after 3 days unused.
-    Keyutils,
-    /// Plaintext in the AWS shared credentials file (what `aws configure` does).
-    File,
+/// The `--store` values: every store that holds keys, listed from
+/// [`StoreKind::KEY_STORES`], each with its own help line. A new store appears here by
+/// being added there.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StoreParser;
+
+impl clap::builder::TypedValueParser for StoreParser {
+    type Value = StoreKind;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<StoreKind, clap::Error> {
+        let names = StoreKind::KEY_STORES.iter().map(|k| k.as_str());
+        let name = clap::builder::PossibleValuesParser::new(names).parse_ref(cmd, arg, value)?;
+        name.parse()
+            .map_err(|_| clap::Error::new(clap::error::ErrorKind::InvalidValue).with_cmd(cmd))
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(StoreKind::KEY_STORES.iter().map(|k| {
+            clap::builder::PossibleValue::new(k.as_str()).help(k.describe())
+        })))
+    }
 }
 
 /// Arguments of `configure`.
@@ -493,8 +527,8 @@ pub struct ConfigureArgs {
     pub region: Option<Region>,
 
     /// Where to keep the keys
-    #[arg(long, value_enum, default_value_t = StoreChoice::Keychain)]
-    pub store: StoreChoice,
+    #[arg(long, value_parser = StoreParser, default_value_t = StoreKind::Keychain)]
+    pub store: StoreKind,
 }
 
 /// Arguments of `import`.
@@ -509,8 +543,8 @@ pub struct ImportArgs {
     pub region: Option<Region>,
 
     /// Where to keep the keys
-    #[arg(long, value_enum, default_value_t = StoreChoice::Keychain)]
-    pub store: StoreChoice,
+    #[arg(long, value_parser = StoreParser, default_value_t = StoreKind::Keychain)]
+    pub store: StoreKind,
 }
 
 /// What `provision`, `teardown` and `setup` manage.
@@ -553,8 +587,8 @@ pub struct ProvisionArgs {
     pub key_profile: Option<ProfileName>,
 
     /// Where to keep the new key
-    #[arg(long, value_enum, default_value_t = StoreChoice::Keychain)]
-    pub store: StoreChoice,
+    #[arg(long, value_parser = StoreParser, default_value_t = StoreKind::Keychain)]
+    pub store: StoreKind,
 
     /// Write the desired state as infrastructure code instead of planning
     #[arg(long, value_enum, value_name = "FORMAT")]
@@ -607,8 +641,8 @@ pub struct CredentialProcessArgs {
     pub no_browser: bool,
 
     /// The store that holds the profile's key
-    #[arg(long, value_enum, default_value_t = StoreChoice::Keychain)]
-    pub store: StoreChoice,
+    #[arg(long, value_parser = StoreParser, default_value_t = StoreKind::Keychain)]
+    pub store: StoreKind,
 }
 
 /// Arguments of `migrate`.
@@ -623,8 +657,8 @@ pub struct MigrateArgs {
     pub dry_run: bool,
 
     /// Where to move the keys
-    #[arg(long, value_enum, default_value_t = StoreChoice::Keychain)]
-    pub store: StoreChoice,
+    #[arg(long, value_parser = StoreParser, default_value_t = StoreKind::Keychain)]
+    pub store: StoreKind,
 }
 
 /// Arguments of `exec`.

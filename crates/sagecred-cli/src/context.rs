@@ -31,6 +31,8 @@ pub(crate) struct Env {
     pub(crate) browser: Option<String>,
     /// Whether `DBUS_SESSION_BUS_ADDRESS` names a session bus (Linux keychain access).
     pub(crate) session_bus: bool,
+    /// Whether `AWS_ACCESS_KEY_ID` is set: credentials from the environment.
+    pub(crate) access_key_id_set: bool,
 }
 
 impl Env {
@@ -50,6 +52,7 @@ impl Env {
             in_shell_function: std::env::var_os("SAGECRED_SHELL_FUNCTION").is_some(),
             browser: text("BROWSER"),
             session_bus: os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+            access_key_id_set: os("AWS_ACCESS_KEY_ID").is_some(),
         }
     }
 

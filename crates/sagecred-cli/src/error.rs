@@ -91,6 +91,11 @@ impl CliError {
         self
     }
 
+    /// The hint line, if any.
+    pub fn hint(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+
     /// The kind of this error.
     pub fn kind(&self) -> ErrorKind {
         self.kind
@@ -159,6 +164,13 @@ impl From<sagecred_core::StoreError> for CliError {
                 )),
             _ => Self::new(ErrorKind::Store, error_chain(&err)),
         }
+    }
+}
+
+impl From<sagecred_core::SourceError> for CliError {
+    fn from(err: sagecred_core::SourceError) -> Self {
+        let fix = err.fix();
+        Self::config(error_chain(&err)).with_hint(fix)
     }
 }
 

@@ -6,15 +6,21 @@
 //!   [`Region`], [`AccessKeyId`]), each of which rejects bad input with a precise
 //!   [`ValidationError`];
 //! * [`Credentials`], whose secret parts never print;
-//! * the async [`CredentialStore`] trait that every backend (plaintext files, OS keychain,
-//!   IAM Identity Center) implements, with [`StoreError`] separating "not present" from
-//!   "broken" so that callers can fall through a chain of stores;
+//! * [`CredentialSource`], where a profile's credentials come from, resolved once per
+//!   command ([`ResolvedProfile`]), and [`ProcessLine`], the `credential_process` line of
+//!   ours, rendered and parsed in one place;
+//! * the synchronous [`CredentialStore`] trait that every key store (plaintext file, OS
+//!   keychain, kernel keyring) implements, with [`StoreError`] separating "not present"
+//!   from "broken"; [`SessionCache`] for cached temporary credentials; the async
+//!   [`CredentialProvider`] for sources that wait on the network;
 //! * [`role::resolve_role`], the order in which the SageMaker execution role is found.
 #![warn(missing_docs)]
 
 mod credentials;
 mod names;
+mod process_line;
 pub mod role;
+mod source;
 mod store;
 
 pub use credentials::{Credentials, REDACTED, Secret};
@@ -22,4 +28,12 @@ pub use names::{
     AccessKeyId, AccountId, DEFAULT_BUCKET, DEFAULT_POLICY_NAME, DEFAULT_REGION, DEFAULT_ROLE_NAME,
     DEFAULT_USER_NAME, Partition, ProfileName, Region, RoleArn, ValidationError,
 };
-pub use store::{CredentialStore, StoreError, StoreKind};
+pub use process_line::{ProcessLine, ProcessLineError};
+pub use source::{
+    AssumeRoleSource, CredentialSource, ForeignProcess, ProfileSettings, ResolvedProfile,
+    SourceEnv, SourceError, SsoSessionRef, SsoSource,
+};
+pub use store::{
+    CredentialProvider, CredentialStore, SESSION_REFRESH_MARGIN, SessionCache, StoreError,
+    StoreKind, StoredKey, UnknownStore, cached_or_fetch, fresh_session, remember_session,
+};

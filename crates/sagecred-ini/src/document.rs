@@ -1198,6 +1198,12 @@ pub struct Section {
     properties: Vec<(String, String)>,
 }
 
+impl sagecred_core::ProfileSettings for Section {
+    fn setting(&self, key: &str) -> Option<&str> {
+        self.get(key)
+    }
+}
+
 impl Section {
     /// The value of property `name`. A multi-line value has its continuation lines joined
     /// with `\n`; a sub-property block's value starts with `\n`.

@@ -19,8 +19,8 @@
 //!   15 minutes left, else a refresh (`refresh_token` grant), else a new login or
 //!   [`SsoError::LoginRequired`]. Refreshes and logins hold a file lock, so parallel
 //!   processes make one of each, not one per process.
-//! - [`SsoStore`] is the `CredentialStore` whose `get` returns role credentials. SSO keys
-//!   are never stored, so its `put` is refused.
+//! - [`SsoStore`] is the async `CredentialProvider` whose `provide` returns role
+//!   credentials. SSO keys are never stored, so it is no `CredentialStore`.
 
 mod cache;
 mod client;

@@ -1,8 +1,9 @@
-//! [`SsoStore`]: the `CredentialStore` for profiles that sign in through Identity Center.
+//! [`SsoStore`]: the [`CredentialProvider`] for profiles that sign in through Identity
+//! Center. It holds no keys, so it is no `CredentialStore`.
 
 use std::collections::BTreeMap;
 
-use sagecred_core::{CredentialStore, Credentials, ProfileName, StoreError, StoreKind};
+use sagecred_core::{CredentialProvider, Credentials, ProfileName, StoreError, StoreKind};
 
 use crate::cache::TokenCache;
 use crate::client::SsoClient;
@@ -12,8 +13,8 @@ use crate::session::{SsoRole, SsoSession};
 
 /// Role credentials for SSO profiles. `get` takes the session's token (refreshing it when
 /// due) and calls GetRoleCredentials; it never starts a sign-in, so a missing or dead token
-/// is [`StoreError::Unavailable`] with `sagecred login` as the fix. Keys are never stored:
-/// `put` is refused, and `delete` signs the profile's session out of the local cache.
+/// is [`StoreError::Unavailable`] with `sagecred login` as the fix. Keys are never stored.
+/// [`SsoStore::sign_out`] removes the profile's session from the local cache.
 #[derive(Debug)]
 pub struct SsoStore {
     cache: TokenCache,
@@ -75,13 +76,29 @@ pub(crate) fn store_error(profile: &ProfileName, e: SsoError) -> StoreError {
     }
 }
 
+impl SsoStore {
+    /// Removes the token of `profile`'s session from the local cache. Returns whether
+    /// there was one.
+    pub fn sign_out(&self, profile: &ProfileName) -> Result<bool, StoreError> {
+        let (session, _) = self.entry(profile)?;
+        self.cache
+            .remove(session)
+            .map_err(|e| store_error(profile, e))
+    }
+
+    /// The profiles this provider knows.
+    pub fn profiles(&self) -> Vec<ProfileName> {
+        self.profiles.keys().cloned().collect()
+    }
+}
+
 #[async_trait::async_trait]
-impl CredentialStore for SsoStore {
+impl CredentialProvider for SsoStore {
     fn kind(&self) -> StoreKind {
         StoreKind::Sso
     }
 
-    async fn get(&self, profile: &ProfileName) -> Result<Credentials, StoreError> {
+    async fn provide(&self, profile: &ProfileName) -> Result<Credentials, StoreError> {
         let (session, role) = self.entry(profile)?;
         let client = SsoClient::with_endpoint(&session.region, self.endpoint.as_deref()).await;
         let token = access_token(&client, &self.cache, session, None)
@@ -95,26 +112,5 @@ impl CredentialStore for SsoStore {
             )
             .await
             .map_err(|e| store_error(profile, e))
-    }
-
-    async fn put(&self, _profile: &ProfileName, _creds: &Credentials) -> Result<(), StoreError> {
-        Err(StoreError::Unsupported {
-            store: StoreKind::Sso,
-            operation: "store keys",
-            reason: "IAM Identity Center issues short-lived role credentials at each request; \
-                     there are no keys to keep"
-                .into(),
-        })
-    }
-
-    async fn delete(&self, profile: &ProfileName) -> Result<bool, StoreError> {
-        let (session, _) = self.entry(profile)?;
-        self.cache
-            .remove(session)
-            .map_err(|e| store_error(profile, e))
-    }
-
-    async fn list(&self) -> Result<Vec<ProfileName>, StoreError> {
-        Ok(self.profiles.keys().cloned().collect())
     }
 }

@@ -10,12 +10,12 @@
 use std::time::{Duration, SystemTime};
 
 use aws_config::BehaviorVersion;
-use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_iam::error::ProvideErrorMetadata;
 use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum, PolicyEvaluationDecisionType};
-use sagecred_core::{DEFAULT_BUCKET, DEFAULT_ROLE_NAME, RoleArn};
+use sagecred_core::{
+    CredentialSource, DEFAULT_BUCKET, DEFAULT_ROLE_NAME, ProfileName, ResolvedProfile, RoleArn,
+};
 use sagecred_ini::{ProfileSet, Section};
-use sagecred_keychain::KeychainStore;
 use sagecred_provision::{
     BucketAccess, ECR_FULL_ACCESS, IAM_READ_ONLY_ACCESS, SAGEMAKER_FULL_ACCESS, SageMakerAccess,
     TRAINING_JOBS_MAX_RESULTS,
@@ -123,10 +123,24 @@ pub(super) fn run(ctx: &Context, args: &DoctorArgs) -> Result<(), CliError> {
             ),
             format!("sagecred configure --profile {}", ctx.profile),
         )),
-        Some(section) => {
-            let aws = block_on(aws_checks(ctx, args, &set, section))??;
-            checks.extend(aws);
-        }
+        Some(section) => match super::source::resolve(ctx, &set, &ctx.profile) {
+            Err(e) => checks.push(Check::fail(
+                "credentials",
+                format!("{e}; the aws checks were skipped"),
+                e.hint().unwrap_or_default().to_owned(),
+            )),
+            Ok(resolved) => {
+                // The one serving path, as the SDKs get them: a credential_process or SSO
+                // profile is served the same way boto3 is.
+                let creds = super::session::credentials(
+                    ctx,
+                    &resolved,
+                    super::session::Serve::new(super::session::Want::AsSdk),
+                );
+                let aws = block_on(aws_checks(ctx, args, &resolved, creds, section))??;
+                checks.extend(aws);
+            }
+        },
     }
 
     // The credential and identity checks come first in the report: they explain the rest.
@@ -483,28 +497,24 @@ fn is_aws_managed(name: &str) -> bool {
 async fn aws_checks(
     ctx: &Context,
     args: &DoctorArgs,
-    set: &ProfileSet,
+    resolved: &ResolvedProfile,
+    creds: Result<sagecred_core::Credentials, CliError>,
     profile: &Section,
 ) -> Result<Vec<Check>, CliError> {
     let mut checks = Vec::new();
-    let store = keys::store_of(set, ctx.profile.as_str(), profile);
+    let source = &resolved.source;
+    let store = source.label();
     let p = &ctx.profile;
 
-    // Credentials: resolved exactly as the SDKs resolve them for this profile, so that a
-    // credential_process or SSO profile is checked through the same path boto3 takes.
-    let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
-        .profile_name(p.as_str())
-        .build();
-    let creds = match provider.provide_credentials().await {
-        Ok(c) => c,
+    let creds = match creds {
+        Ok(c) => super::session::to_sdk(&c, "sagecred"),
         Err(e) => {
             checks.push(Check::fail(
                 "credentials",
                 format!(
-                    "the credentials of profile `{p}` ({store} store) do not resolve: {}; the aws checks were skipped",
-                    crate::error::error_chain(&e)
+                    "the credentials of profile `{p}` ({store} store) do not resolve: {e}; the aws checks were skipped"
                 ),
-                store_fix(store, p.as_str()),
+                source.fix(p),
             ));
             return Ok(checks);
         }
@@ -545,12 +555,7 @@ async fn aws_checks(
             caller
         }
         Err(err) => {
-            checks.push(identity_failure(
-                &error_code(&err),
-                &key_id,
-                store,
-                p.as_str(),
-            ));
+            checks.push(identity_failure(&error_code(&err), &key_id, source, p));
             return Ok(checks);
         }
     };
@@ -777,7 +782,7 @@ async fn aws_checks(
     };
     checks.extend(access_checks(&config, &target).await);
 
-    checks.push(key_age_check(&iam, &caller, &key_id, store, p).await);
+    checks.push(key_age_check(ctx, &iam, &caller, &key_id, source, p).await);
 
     // The guide: "Enable MFA".
     if let Some(user) = &caller.user {
@@ -806,18 +811,13 @@ async fn aws_checks(
     Ok(checks)
 }
 
-/// The command that stores working keys for a profile of `store`.
-fn store_fix(store: &str, profile: &str) -> String {
-    match store {
-        "sso" => format!("aws sso login --profile {profile}"),
-        "keyutils" => format!("sagecred configure --profile {profile} --store keyutils"),
-        "file" => format!("sagecred configure --profile {profile} --store file"),
-        _ => format!("sagecred configure --profile {profile}"),
-    }
-}
-
 /// Tells apart the guide's "Invalid credentials" causes from one failed GetCallerIdentity.
-fn identity_failure(facts: &ErrorFacts, key_id: &str, store: &str, profile: &str) -> Check {
+fn identity_failure(
+    facts: &ErrorFacts,
+    key_id: &str,
+    source: &CredentialSource,
+    profile: &ProfileName,
+) -> Check {
     let key = mask(key_id);
     if facts.network {
         return Check::fail(
@@ -847,7 +847,7 @@ fn identity_failure(facts: &ErrorFacts, key_id: &str, store: &str, profile: &str
     Check::fail(
         "identity",
         format!("{reason}; the later aws checks were skipped"),
-        store_fix(store, profile),
+        source.fix(profile),
     )
 }
 
@@ -1248,20 +1248,20 @@ fn describe_sagemaker_failure(outcome: &SageMakerAccess) -> String {
 /// The guide: "Rotate access keys periodically (every 90 days)". A keychain entry records
 /// when it was stored; otherwise IAM's ListAccessKeys has the key's creation date.
 async fn key_age_check(
+    ctx: &Context,
     iam: &aws_sdk_iam::Client,
     caller: &Caller,
     key_id: &str,
-    store: &str,
+    source: &CredentialSource,
     profile: &sagecred_core::ProfileName,
 ) -> Check {
     let name = "key-age";
-    let backend = match store {
-        "keychain" => Some(sagecred_keychain::Backend::Keychain),
-        "keyutils" => Some(sagecred_keychain::Backend::Keyutils),
-        _ => None,
-    };
-    let (created, which) = if let Some(backend) = backend {
-        match KeychainStore::new(backend).get_key(profile) {
+    // sagecred's own stores record when a key was stored; the plaintext file does not.
+    let own_store = source
+        .key_store()
+        .filter(|k| *k != sagecred_core::StoreKind::File);
+    let (created, which) = if let Some(store) = own_store {
+        match super::stores::open(ctx, store).and_then(|s| Ok(s.get(profile)?)) {
             Ok(stored) => (
                 stored.created,
                 mask(stored.credentials.access_key_id().as_str()),

@@ -3,12 +3,12 @@
 
 use std::time::SystemTime;
 
-use sagecred_core::{CredentialStore, Credentials, DEFAULT_REGION, ProfileName, Region};
-use sagecred_ini::{FileKind, FileStore, ProfileSet, Section, SectionKey};
-use sagecred_keychain::{Backend, KeychainStore, StoredKey};
+use sagecred_core::{
+    Credentials, DEFAULT_REGION, ProcessLine, ProfileName, Region, StoreKind, StoredKey,
+};
+use sagecred_ini::{FileKind, ProfileSet, SectionKey};
 
-use super::block_on;
-use crate::cli::StoreChoice;
+use super::stores;
 use crate::context::Context;
 use crate::error::CliError;
 
@@ -28,51 +28,11 @@ pub(super) fn load_profiles(ctx: &Context) -> Result<ProfileSet, CliError> {
     Ok(ProfileSet::load(&ctx.files)?)
 }
 
-/// Where a profile's keys live, judged from its settings alone (no store is opened).
-pub(crate) fn store_of(set: &ProfileSet, name: &str, profile: &Section) -> &'static str {
-    if set.has_plaintext_keys(name) {
-        "file"
-    } else if let Some(process) = profile.get("credential_process") {
-        match keychain_backend_of(process) {
-            Some(Backend::Keyutils) => "keyutils",
-            Some(Backend::Keychain) => "keychain",
-            None => "process",
-        }
-    } else if profile.get("sso_session").is_some() || profile.get("sso_start_url").is_some() {
-        "sso"
-    } else if profile.get("role_arn").is_some() {
-        "assume-role"
-    } else {
-        "none"
-    }
-}
-
-/// The keychain backend a `credential_process` line of ours names, or `None` when the line
-/// runs some other program.
-pub(crate) fn keychain_backend_of(process: &str) -> Option<Backend> {
-    if !(process.contains("sagecred") && process.contains("credential-process")) {
-        return None;
-    }
-    if process.contains("--store keyutils") {
-        Some(Backend::Keyutils)
-    } else {
-        Some(Backend::Keychain)
-    }
-}
-
-/// The keychain backend for a `--store` choice, or `None` for the plaintext file.
-pub(crate) fn backend_of(choice: StoreChoice) -> Option<Backend> {
-    match choice {
-        StoreChoice::Keychain => Some(Backend::Keychain),
-        StoreChoice::Keyutils => Some(Backend::Keyutils),
-        StoreChoice::File => None,
-    }
-}
-
-/// The `credential_process` line for a keychain profile: this very binary, by absolute path.
+/// The `credential_process` line for a profile whose key lives in `store`: this very
+/// binary, by absolute path.
 pub(crate) fn credential_process_line(
     profile: &ProfileName,
-    backend: Backend,
+    store: StoreKind,
 ) -> Result<String, CliError> {
     let exe = std::env::current_exe()
         .and_then(|p| p.canonicalize())
@@ -85,24 +45,14 @@ pub(crate) fn credential_process_line(
             exe.display()
         ))
     })?;
-    // The SDKs run the line through a POSIX shell or shlex, so quote the path as sh would.
-    let exe = sagecred_shell::quote_posix(exe).map_err(|e| CliError::internal(e.to_string()))?;
-    let store = match backend {
-        Backend::Keyutils => " --store keyutils",
-        _ => "",
-    };
-    Ok(format!(
-        "{exe} credential-process --profile {profile}{store}"
-    ))
+    ProcessLine::new(exe, profile.clone(), store)
+        .and_then(|line| line.render())
+        .map_err(|e| CliError::internal(format!("writing the credential_process line: {e}")))
 }
 
-/// Opens a keychain store and checks that it can be used, before anything is written.
-pub(crate) fn open_keychain(backend: Backend) -> Result<KeychainStore, CliError> {
-    let store = KeychainStore::new(backend);
-    store
-        .check_available()
-        .map_err(|e| CliError::from(e).with_hint_prefix("nothing was written; "))?;
-    Ok(store)
+/// Whether a `credential_process` value is a line of ours.
+fn is_ours(line: &str) -> bool {
+    matches!(ProcessLine::parse(line), Ok(Some(_)) | Err(_))
 }
 
 /// Stores `creds` for the profile and writes its settings to the config file.
@@ -110,7 +60,7 @@ pub(crate) fn open_keychain(backend: Backend) -> Result<KeychainStore, CliError>
 /// Returns a one-line description of where the keys went, for the confirmation message.
 pub(super) fn save(
     ctx: &Context,
-    store: StoreChoice,
+    store: StoreKind,
     profile: &ProfileName,
     creds: &Credentials,
     existing_region: Option<&str>,
@@ -124,10 +74,16 @@ pub(super) fn save(
         (None, Some(r)) => r.to_owned(),
         (None, None) => DEFAULT_REGION.to_owned(),
     };
+    let target = stores::open_checked(ctx, store)?;
+    let stored = StoredKey {
+        credentials: creds.clone(),
+        user_name: settings.user_name.clone(),
+        created: Some(SystemTime::now()),
+    };
 
-    let Some(backend) = backend_of(store) else {
-        let file = FileStore::new(ctx.files.clone());
-        block_on(file.put(profile, creds))??;
+    if !store.served_by_process() {
+        // The plaintext file: the SDKs read the keys themselves.
+        target.put(profile, &stored)?;
         sagecred_ini::edit(&ctx.files.config, FileKind::Config, |doc| {
             doc.set(&section, "region", &region);
             if let Some(output) = &settings.cli_output {
@@ -137,10 +93,7 @@ pub(super) fn save(
             // ours would only confuse readers, since static keys win in every SDK.
             let ours = doc
                 .section(&section)
-                .and_then(|s| {
-                    s.get("credential_process")
-                        .map(|p| keychain_backend_of(p).is_some())
-                })
+                .and_then(|s| s.get("credential_process").map(is_ours))
                 .unwrap_or(false);
             if ours {
                 doc.remove(&section, "credential_process");
@@ -148,30 +101,25 @@ pub(super) fn save(
             Ok::<_, CliError>(())
         })?;
         return Ok(format!("{} (plaintext)", ctx.files.credentials.display()));
-    };
+    }
 
-    let keychain = open_keychain(backend)?;
-    let line = credential_process_line(profile, backend)?;
-    let stored = StoredKey {
-        credentials: creds.clone(),
-        user_name: settings.user_name.clone(),
-        created: Some(SystemTime::now()),
-    };
-    keychain.put_key(profile, &stored)?;
-    // Read it back before the config points at it: a keychain that accepts a write and
+    let line = credential_process_line(profile, store)?;
+    target.put(profile, &stored)?;
+    // Read it back before the config points at it: a store that accepts a write and
     // loses it must not leave the profile without a key.
-    let back = keychain.get_key(profile)?;
+    let back = target.get(profile)?;
     if back.credentials != *creds {
         return Err(CliError::new(
             crate::error::ErrorKind::Store,
             format!(
-                "the {} store returned a different key than was written for profile `{profile}`",
-                keychain.kind()
+                "the {store} store returned a different key than was written for profile `{profile}`"
             ),
         ));
     }
     // A session cached for an earlier key must not outlive it.
-    keychain.delete_session(profile)?;
+    if let Some(sessions) = target.sessions() {
+        sessions.delete_session(profile)?;
+    }
     sagecred_ini::edit(&ctx.files.config, FileKind::Config, |doc| {
         doc.set(&section, "region", &region);
         doc.set(&section, "credential_process", &line);
@@ -181,11 +129,7 @@ pub(super) fn save(
         Ok::<_, CliError>(())
     })?;
     // Plaintext keys for the profile would win over credential_process in every SDK, and
-    // they are what the keychain replaces: remove them.
-    let file = FileStore::new(ctx.files.clone());
-    block_on(file.delete(profile))??;
-    Ok(match backend {
-        Backend::Keyutils => "the kernel keyring (keyutils; lost on reboot)".to_owned(),
-        _ => "the OS keychain".to_owned(),
-    })
+    // they are what the store replaces: remove them.
+    stores::open(ctx, StoreKind::File)?.delete(profile)?;
+    Ok(store.location().to_owned())
 }

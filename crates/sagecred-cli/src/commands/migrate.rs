@@ -4,19 +4,18 @@
 //! config at `credential_process`, and only then delete the plaintext lines. A failure at
 //! any step leaves the plaintext key where it was.
 
-use sagecred_core::{CredentialStore, ProfileName};
-use sagecred_ini::FileStore;
+use sagecred_core::{ProfileName, StoreKind};
 use serde_json::json;
 
-use super::block_on;
-use super::keys::{self, ProfileSettings, backend_of};
-use crate::cli::{MigrateArgs, OutputFormat, StoreChoice};
+use super::keys::{self, ProfileSettings};
+use super::stores;
+use crate::cli::{MigrateArgs, OutputFormat};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output;
 
 pub(super) fn run(ctx: &Context, args: &MigrateArgs) -> Result<(), CliError> {
-    if backend_of(args.store).is_none() {
+    if args.store == StoreKind::File {
         return Err(CliError::user(
             "migrate moves keys out of the plaintext file; choose --store keychain or keyutils",
         ));
@@ -38,16 +37,15 @@ pub(super) fn run(ctx: &Context, args: &MigrateArgs) -> Result<(), CliError> {
         .with_hint("list profiles and their stores with `sagecred profiles`, or pass --all"));
     };
 
-    let file = FileStore::new(ctx.files.clone());
+    let file = stores::open(ctx, StoreKind::File)?;
     let mut moved = Vec::new();
     for name in &targets {
         let profile: ProfileName = name.parse().map_err(|e| CliError::config(format!("{e}")))?;
         if args.dry_run {
-            moved
-                .push(json!({ "profile": name, "to": args_store_name(args.store), "done": false }));
+            moved.push(json!({ "profile": name, "to": args.store.as_str(), "done": false }));
             continue;
         }
-        let creds = block_on(file.get(&profile))??;
+        let creds = file.get(&profile)?.credentials;
         let region = set
             .profile(name)
             .and_then(|p| p.get("region").map(str::to_owned));
@@ -61,7 +59,7 @@ pub(super) fn run(ctx: &Context, args: &MigrateArgs) -> Result<(), CliError> {
             region.as_deref(),
             &ProfileSettings::default(),
         )?;
-        moved.push(json!({ "profile": name, "to": args_store_name(args.store), "done": true }));
+        moved.push(json!({ "profile": name, "to": args.store.as_str(), "done": true }));
     }
     match ctx.output {
         OutputFormat::Json => {
@@ -76,26 +74,15 @@ pub(super) fn run(ctx: &Context, args: &MigrateArgs) -> Result<(), CliError> {
             }
             for name in &targets {
                 if args.dry_run {
-                    eprintln!(
-                        "would move profile `{name}` to the {}",
-                        args_store_name(args.store)
-                    );
+                    eprintln!("would move profile `{name}` to the {}", args.store.as_str());
                 } else {
                     eprintln!(
                         "moved profile `{name}` to the {}; its plaintext lines are gone",
-                        args_store_name(args.store)
+                        args.store.as_str()
                     );
                 }
             }
             Ok(())
         }
-    }
-}
-
-fn args_store_name(choice: StoreChoice) -> &'static str {
-    match choice {
-        StoreChoice::Keychain => "keychain",
-        StoreChoice::Keyutils => "keyutils",
-        StoreChoice::File => "file",
     }
 }

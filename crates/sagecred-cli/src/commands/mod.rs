@@ -7,6 +7,7 @@ mod configure;
 mod credential_process;
 mod credentials;
 mod doctor;
+mod encrypted_file;
 mod env;
 mod exec;
 mod import;
@@ -19,7 +20,9 @@ mod role;
 mod rotate;
 mod session;
 mod shell_init;
+mod source;
 mod sso;
+mod stores;
 mod whoami;
 
 pub use shell_init::{man_page, man_page_commands};
@@ -56,6 +59,8 @@ pub(crate) fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Import(args) => import::run(&ctx, &args),
         Command::Profiles => profiles::run(&ctx),
         Command::Whoami => whoami::run(&ctx),
+        Command::Lock => encrypted_file::run_lock(&ctx),
+        Command::Unlock => encrypted_file::run_unlock(&ctx),
         Command::Doctor(args) => doctor::run(&ctx, &args),
         Command::Login(args) => sso::run_login(&ctx, &args),
         Command::Logout(args) => sso::run_logout(&ctx, &args),

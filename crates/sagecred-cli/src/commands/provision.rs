@@ -6,7 +6,6 @@ use std::io::IsTerminal;
 use aws_config::BehaviorVersion;
 use sagecred_core::{AccessKeyId, ProfileName};
 use sagecred_ini::{FileKind, ProfileSet, SectionKey};
-use sagecred_keychain::KeychainStore;
 use sagecred_provision::{
     BucketAccess, DesiredState, Plan, ProgressEvent, ProvisionOptions, SageMakerAccess,
     VerifyRetry, apply, caller_identity, check_bucket, create_bucket, discover,
@@ -15,7 +14,8 @@ use sagecred_provision::{
 };
 use serde_json::json;
 
-use super::keys::{self, ProfileSettings, backend_of, keychain_backend_of};
+use super::keys::{self, ProfileSettings};
+use super::stores;
 use super::{block_on, doctor};
 use crate::cli::{EmitFormat, OutputFormat, ProvisionArgs, SetupArgs};
 use crate::context::Context;
@@ -109,17 +109,14 @@ fn held_key(
     if let Some(id) = section.get("aws_access_key_id") {
         return Ok(id.parse().ok());
     }
-    if let Some(backend) = section
-        .get("credential_process")
-        .and_then(keychain_backend_of)
-    {
-        return match KeychainStore::new(backend).get_key(profile) {
+    let resolved = super::source::resolve(ctx, set, profile)?;
+    if let Some(kind) = resolved.source.key_store() {
+        return match stores::open(ctx, kind)?.get(profile) {
             Ok(k) => Ok(Some(k.credentials.access_key_id().clone())),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e.into()),
         };
     }
-    let _ = ctx;
     Ok(None)
 }
 
@@ -194,11 +191,8 @@ pub(super) fn run_provision(ctx: &Context, args: &ProvisionArgs) -> Result<(), C
         return output::print(&code);
     }
     // The store must work before a key is created that it would have to hold.
-    if args.apply
-        && !args.no_user
-        && let Some(backend) = backend_of(args.store)
-    {
-        keys::open_keychain(backend)?;
+    if args.apply && !args.no_user {
+        stores::open_checked(ctx, args.store)?;
     }
     let prepared = prepare(ctx, args, &set, true)?;
     let iam = aws_sdk_iam::Client::new(&prepared.config);
@@ -338,9 +332,7 @@ pub(super) fn run_setup(ctx: &Context, args: &SetupArgs) -> Result<(), CliError>
         p.policy_name = ask("custom S3/ECR/CloudWatch policy", &p.policy_name)?;
         p.user_name = ask("IAM user for this machine", &p.user_name)?;
     }
-    if let Some(backend) = backend_of(p.store) {
-        keys::open_keychain(backend)?;
-    }
+    stores::open_checked(ctx, p.store)?;
     let set = keys::load_profiles(ctx)?;
     let prepared = prepare(ctx, &p, &set, true)?;
     let iam = aws_sdk_iam::Client::new(&prepared.config);

@@ -3,137 +3,87 @@
 //! working key. The steps and their rollback live in `sagecred_provision::rotate`; this
 //! module adapts the profile's store (keychain or plaintext file) to its `KeyStore`.
 
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Poll, Waker};
 use std::time::SystemTime;
 
 use aws_config::BehaviorVersion;
-use sagecred_core::{CredentialStore, Credentials, ProfileName, StoreError, StoreKind};
-use sagecred_ini::{FileStore, ProfileSet};
-use sagecred_keychain::{KeychainStore, StoredKey};
+use sagecred_core::{CredentialStore, Credentials, ProfileName, StoreError, StoredKey};
+use sagecred_ini::ProfileSet;
 use sagecred_provision::{
     FinishOutcome, KeyStore, OldKeyState, RecoverOptions, RotateError, RotateEvent, RotateOptions,
     RotateOutcome, recover, rotate, rotate_finish,
 };
 use serde_json::json;
 
-use super::block_on;
-use super::keys::{self, keychain_backend_of};
+use super::{block_on, keys, source, stores};
 use crate::cli::{OutputFormat, RecoverArgs, RotateArgs};
 use crate::context::Context;
 use crate::error::{CliError, ErrorKind, error_chain};
 use crate::output;
 
-/// The store that holds one profile's key, as the rotation library sees it.
-enum ProfileStore {
-    Keychain {
-        store: KeychainStore,
-        profile: ProfileName,
-    },
-    File {
-        store: FileStore,
-        profile: ProfileName,
-    },
-}
-
-/// Runs a future that never waits, such as `FileStore`'s (its file I/O is blocking), from
-/// inside the rotation's runtime, where `block_on` cannot start another one.
-fn ready<F: Future>(future: F, store: StoreKind) -> Result<F::Output, StoreError> {
-    let mut future = pin!(future);
-    match future
-        .as_mut()
-        .poll(&mut std::task::Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(out) => Ok(out),
-        Poll::Pending => Err(StoreError::Unsupported {
-            store,
-            operation: "answer without waiting",
-            reason: "the store's call did not complete at once".to_owned(),
-        }),
-    }
+/// The store that holds one profile's key, as the rotation library sees it. Whatever the
+/// store, it is reached through `CredentialStore`, synchronously, from inside the
+/// rotation's runtime.
+#[derive(Debug)]
+struct ProfileStore {
+    store: Box<dyn CredentialStore>,
+    profile: ProfileName,
 }
 
 impl KeyStore for ProfileStore {
     fn read(&self) -> Result<Option<Credentials>, StoreError> {
-        let got = match self {
-            Self::Keychain { store, profile } => store.get_key(profile).map(|k| k.credentials),
-            Self::File { store, profile } => ready(store.get(profile), StoreKind::File)?,
-        };
-        match got {
-            Ok(c) => Ok(Some(c)),
+        match self.store.get(&self.profile) {
+            Ok(k) => Ok(Some(k.credentials)),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }
     }
 
     fn write(&self, credentials: &Credentials) -> Result<(), StoreError> {
-        match self {
-            Self::Keychain { store, profile } => {
-                // Keep the user name the entry had; the key is new, so is its date.
-                let user_name = store.get_key(profile).ok().and_then(|k| k.user_name);
-                store.put_key(
-                    profile,
-                    &StoredKey {
-                        credentials: credentials.clone(),
-                        user_name,
-                        created: Some(SystemTime::now()),
-                    },
-                )
-            }
-            Self::File { store, profile } => {
-                ready(store.put(profile, credentials), StoreKind::File)?
-            }
-        }
+        // Keep the user name the entry had; the key is new, so is its date.
+        let user_name = self.user_name();
+        self.store.put(
+            &self.profile,
+            &StoredKey {
+                credentials: credentials.clone(),
+                user_name,
+                created: Some(SystemTime::now()),
+            },
+        )
     }
 
     fn invalidate_sessions(&self) -> Result<(), StoreError> {
-        match self {
-            Self::Keychain { store, profile } => store.delete_session(profile).map(drop),
-            // Plaintext profiles have no session cache of ours.
-            Self::File { .. } => Ok(()),
+        match self.store.sessions() {
+            Some(sessions) => sessions.delete_session(&self.profile).map(drop),
+            // A store without a session cache has no sessions of ours to drop.
+            None => Ok(()),
         }
     }
 }
 
 impl ProfileStore {
-    /// The store of `ctx.profile`: the keychain when its `credential_process` line is ours,
-    /// the credentials file when it holds plaintext keys.
+    /// The store of `ctx.profile`, from its resolved source: the stores that hold a
+    /// long-term key (keychain, keyutils, the plaintext file).
     fn of(ctx: &Context, set: &ProfileSet) -> Result<Self, CliError> {
         let profile = ctx.profile.clone();
-        let section = set.profile(profile.as_str());
-        let backend = section
-            .as_ref()
-            .and_then(|s| s.get("credential_process").and_then(keychain_backend_of));
-        if let Some(backend) = backend {
-            return Ok(Self::Keychain {
-                store: keys::open_keychain(backend)?,
+        let resolved = source::resolve(ctx, set, &profile)?;
+        match resolved.source.key_store() {
+            Some(kind) => Ok(Self {
+                store: stores::open_checked(ctx, kind)?,
                 profile,
-            });
+            }),
+            None => Err(CliError::user(format!(
+                "profile `{profile}` keeps no access key in a store sagecred manages (its credentials come from {})",
+                resolved.source.label()
+            ))
+            .with_hint(format!(
+                "store a key first with `sagecred configure --profile {profile}`, or create one with `sagecred provision --apply`"
+            ))),
         }
-        if set.has_plaintext_keys(profile.as_str()) {
-            return Ok(Self::File {
-                store: FileStore::new(ctx.files.clone()),
-                profile,
-            });
-        }
-        Err(CliError::user(format!(
-            "profile `{profile}` keeps no access key in a store sagecred manages (neither the keychain nor {})",
-            ctx.files.credentials.display()
-        ))
-        .with_hint(format!(
-            "store a key first with `sagecred configure --profile {profile}`, or create one with `sagecred provision --apply`"
-        )))
     }
 
-    /// The user name the keychain entry records, if any.
+    /// The user name the store records, if any.
     fn user_name(&self) -> Option<String> {
-        match self {
-            Self::Keychain { store, profile } => {
-                store.get_key(profile).ok().and_then(|k| k.user_name)
-            }
-            Self::File { .. } => None,
-        }
+        self.store.get(&self.profile).ok().and_then(|k| k.user_name)
     }
 }
 

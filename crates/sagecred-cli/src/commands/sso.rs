@@ -4,16 +4,18 @@
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, SystemTime};
 
-use sagecred_core::{Credentials, DEFAULT_ROLE_NAME, ProfileName, RoleArn};
+use sagecred_core::{
+    Credentials, DEFAULT_ROLE_NAME, ProfileName, RoleArn, SESSION_REFRESH_MARGIN, fresh_session,
+    remember_session,
+};
 use sagecred_ini::{FileKind, ProfileSet, Section, SectionKey};
-use sagecred_keychain::{Backend, KeychainStore};
 use sagecred_sso::{
     CachedToken, LoginEvent, LoginOptions, SsoClient, SsoError, SsoRole, SsoSession, TokenCache,
     TokioPacer,
 };
 
 use super::block_on;
-use super::session::REFRESH_MARGIN;
+use super::stores;
 use crate::cli::{LoginArgs, LogoutArgs, SsoConfigureArgs};
 use crate::context::Context;
 use crate::error::{CliError, ErrorKind};
@@ -144,11 +146,13 @@ pub(crate) async fn role_credentials_async(
             "run `sagecred sso configure --profile {profile}` to pick an account and role"
         )));
     };
-    let role_cache = role_cache(ctx);
-    if let Some(store) = &role_cache
-        && let Ok(Some(cached)) = store.get_session(profile)
-        && !cached.expires_within(SystemTime::now(), REFRESH_MARGIN)
-    {
+    let role_cache = stores::sso_role_cache(ctx);
+    if let Some(cached) = fresh_session(
+        role_cache.as_deref(),
+        profile,
+        SystemTime::now(),
+        SESSION_REFRESH_MARGIN,
+    ) {
         tracing::debug!(%profile, "serving cached SSO role credentials");
         return Ok(cached);
     }
@@ -196,22 +200,10 @@ pub(crate) async fn role_credentials_async(
         }
     };
     let creds = fetched.await.map_err(|e| sso_error(e, &hint))?;
-    if let Some(store) = &role_cache
-        && let Err(e) = store.put_session(profile, &creds)
-    {
+    if let Err(e) = remember_session(role_cache.as_deref(), profile, &creds) {
         tracing::debug!(error = %e, "not caching SSO role credentials");
     }
     Ok(creds)
-}
-
-/// The keychain entry that caches role credentials, when a keychain can be reached
-/// without side effects. On Linux that needs a session bus: without one, libdbus would
-/// try to launch a bus of its own.
-fn role_cache(ctx: &Context) -> Option<KeychainStore> {
-    if cfg!(target_os = "linux") && !ctx.env.session_bus {
-        return None;
-    }
-    Some(KeychainStore::new(Backend::Keychain))
 }
 
 /// Shows a sign-in on stderr: the page and code, the browser, and the wait.
@@ -421,7 +413,7 @@ pub(super) fn run_logout(ctx: &Context, args: &LogoutArgs) -> Result<(), CliErro
         vec![chosen_session(ctx, &set, args.sso_session.as_deref())?]
     };
     let cache = token_cache(ctx)?;
-    let role_cache = role_cache(ctx);
+    let role_cache = stores::sso_role_cache(ctx);
     let mut results = Vec::new();
     for session in &sessions {
         let token = cache.load(session).ok().flatten();
@@ -668,7 +660,7 @@ pub(super) fn run_configure(ctx: &Context, args: &SsoConfigureArgs) -> Result<()
             Ok::<_, CliError>(())
         })?;
         // Role credentials cached for the profile's old account or role are stale now.
-        if let Some(store) = role_cache(ctx) {
+        if let Some(store) = stores::sso_role_cache(ctx) {
             let _ = store.delete_session(name);
         }
         written.push((name.clone(), account.clone(), role.clone(), role_arn));

@@ -6,7 +6,8 @@
 #![allow(clippy::print_stdout)]
 
 use sagecred_core::StoreError;
-use sagecred_keychain::{Backend, KeychainStore};
+use sagecred_core::{CredentialStore, SessionCache, StoreKind};
+use sagecred_keychain::KeychainStore;
 
 use crate::support::{self, profile, stored_key};
 
@@ -51,19 +52,19 @@ fn entry_point() {
         return;
     };
     let backend = match std::env::var(BACKEND).as_deref() {
-        Ok("keyutils") => Backend::Keyutils,
-        _ => Backend::Keychain,
+        Ok("keyutils") => StoreKind::Keyutils,
+        _ => StoreKind::Keychain,
     };
     let service = std::env::var(SERVICE).unwrap_or_else(|_| support::unique_service());
     let profile = profile(&std::env::var(PROFILE).unwrap_or_else(|_| "dev".to_owned()));
-    let store = KeychainStore::with_service(backend, &service);
+    let store = KeychainStore::with_service(backend, &service).unwrap();
     for step in case.split(',') {
         match step {
             "check" => report_result("check", store.check_available(), |()| String::new()),
-            "put" => report_result("put", store.put_key(&profile, &stored_key()), |()| {
+            "put" => report_result("put", store.put(&profile, &stored_key()), |()| {
                 String::new()
             }),
-            "get" => report_result("get", store.get_key(&profile), |k| {
+            "get" => report_result("get", store.get(&profile), |k| {
                 // The key id is not secret; the secret is compared, never printed.
                 let same = k.credentials == stored_key().credentials;
                 format!("{} same-secret={same}", k.credentials.access_key_id())
