@@ -45,11 +45,12 @@ pub struct CliError {
 }
 
 impl CliError {
-    /// An error of `kind` with `message`.
+    /// An error of `kind` with `message`. Control characters in the message (from a value
+    /// it names) are escaped here, so that no error can drive the terminal.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,
-            message: message.into(),
+            message: escaped(message.into()),
             hint: None,
         }
     }
@@ -77,7 +78,7 @@ impl CliError {
     /// Adds a line telling the user what to do.
     #[must_use]
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        self.hint = Some(escaped(hint.into()));
         self
     }
 
@@ -85,8 +86,8 @@ impl CliError {
     #[must_use]
     pub fn with_hint_prefix(mut self, prefix: &str) -> Self {
         self.hint = Some(match self.hint.take() {
-            Some(h) => format!("{prefix}{h}"),
-            None => prefix.trim_end_matches([';', ' ']).to_owned(),
+            Some(h) => format!("{}{h}", crate::output::escape(prefix)),
+            None => escaped(prefix.trim_end_matches([';', ' ']).to_owned()),
         });
         self
     }
@@ -171,6 +172,19 @@ impl From<sagecred_core::SourceError> for CliError {
     fn from(err: sagecred_core::SourceError) -> Self {
         let fix = err.fix();
         Self::config(error_chain(&err)).with_hint(fix)
+    }
+}
+
+/// The most characters an error message or hint shows; a longer one ends in `…`.
+const MAX_MESSAGE_CHARS: usize = 2048;
+
+/// `text` with control characters escaped and its length bounded, reusing the allocation
+/// when it needs neither.
+fn escaped(text: String) -> String {
+    let fits = text.len() <= MAX_MESSAGE_CHARS;
+    match crate::output::escape(&text) {
+        std::borrow::Cow::Borrowed(_) if fits => text,
+        _ => crate::output::cell(&text, MAX_MESSAGE_CHARS),
     }
 }
 

@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 mod credentials;
+pub mod env_vars;
 mod names;
 mod process_line;
 pub mod role;
@@ -26,7 +27,9 @@ mod store;
 pub use credentials::{Credentials, REDACTED, Secret};
 pub use names::{
     AccessKeyId, AccountId, DEFAULT_BUCKET, DEFAULT_POLICY_NAME, DEFAULT_REGION, DEFAULT_ROLE_NAME,
-    DEFAULT_USER_NAME, Partition, ProfileName, Region, RoleArn, ValidationError,
+    DEFAULT_USER_NAME, MAX_ACCESS_KEY_ID_LEN, MAX_PROFILE_NAME_LEN, MAX_REGION_LEN,
+    MAX_ROLE_ARN_LEN, MAX_SECRET_ACCESS_KEY_LEN, Partition, ProfileName, Region, RoleArn,
+    ValidationError, check_secret_access_key,
 };
 pub use process_line::{ProcessLine, ProcessLineError};
 pub use source::{

@@ -18,7 +18,22 @@ pub const DEFAULT_USER_NAME: &str = "sagemaker-developer";
 /// The region from the setup guide.
 pub const DEFAULT_REGION: &str = "us-east-1";
 
+/// The longest profile name sagecred accepts.
+pub const MAX_PROFILE_NAME_LEN: usize = 128;
+/// The longest region code sagecred accepts.
+pub const MAX_REGION_LEN: usize = 32;
+/// The longest access key id sagecred accepts (IAM's own limit).
+pub const MAX_ACCESS_KEY_ID_LEN: usize = 128;
+/// The longest secret access key sagecred accepts. AWS issues 40 characters.
+pub const MAX_SECRET_ACCESS_KEY_LEN: usize = 128;
+/// The longest role ARN sagecred accepts (IAM's limit for an ARN).
+pub const MAX_ROLE_ARN_LEN: usize = 2048;
+
 /// Why a value was refused.
+///
+/// No variant holds the refused value: it may be a secret pasted in the wrong place, or
+/// megabytes long, or full of terminal escapes. Errors say what kind of value it was
+/// meant to be, where it went wrong and which rule it broke.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ValidationError {
@@ -29,42 +44,35 @@ pub enum ValidationError {
         what: &'static str,
     },
     /// The value is longer than allowed.
-    #[error("{what} `{value}` is longer than {max} characters")]
+    #[error("{what} is {len} characters long; at most {max} are allowed")]
     TooLong {
         /// What kind of value it was meant to be.
         what: &'static str,
-        /// The refused value (never a secret).
-        value: String,
+        /// The refused value's length in characters (or, past a bound, in bytes).
+        len: usize,
         /// The longest allowed.
         max: usize,
     },
     /// The value holds a character that is not allowed.
-    #[error("{what} `{value}` contains {found}, which is not allowed: {rule}")]
+    #[error("{what} contains {found} at character {position}, which is not allowed: {rule}")]
     BadCharacter {
         /// What kind of value it was meant to be.
         what: &'static str,
-        /// The refused value, with control characters escaped.
-        value: String,
-        /// The offending character, described.
+        /// The offending character, described (control characters by code point).
         found: String,
+        /// Where it is, counting characters from 1.
+        position: usize,
         /// The rule, in words.
         rule: &'static str,
     },
     /// The value does not have the required shape.
-    #[error("{what} `{value}` is not valid: {rule}")]
+    #[error("{what} is not valid: {rule}")]
     BadFormat {
         /// What kind of value it was meant to be.
         what: &'static str,
-        /// The refused value, with control characters escaped.
-        value: String,
         /// The rule, in words.
         rule: &'static str,
     },
-}
-
-/// Escapes control characters so that a refused value can be shown on one line.
-fn shown(value: &str) -> String {
-    value.escape_debug().to_string()
 }
 
 fn describe(c: char) -> String {
@@ -73,7 +81,8 @@ fn describe(c: char) -> String {
         '\t' => "a tab".to_owned(),
         '\n' => "a newline".to_owned(),
         c if c.is_control() => format!("control character U+{:04X}", c as u32),
-        c => format!("`{c}`"),
+        c if c.is_ascii_graphic() => format!("`{c}`"),
+        c => format!("U+{:04X}", c as u32),
     }
 }
 
@@ -83,29 +92,57 @@ fn check_chars(
     rule: &'static str,
     allowed: impl Fn(char) -> bool,
 ) -> Result<(), ValidationError> {
-    match value.chars().find(|&c| !allowed(c)) {
-        Some(c) => Err(ValidationError::BadCharacter {
+    match value.chars().enumerate().find(|&(_, c)| !allowed(c)) {
+        Some((i, c)) => Err(ValidationError::BadCharacter {
             what,
-            value: shown(value),
             found: describe(c),
+            position: i + 1,
             rule,
         }),
         None => Ok(()),
     }
 }
 
+/// Refuses an empty value and one longer than `max` characters, before anything else
+/// looks at it. A value of more than `4 * max` bytes is refused by its byte length, so
+/// the check costs nothing on a huge value.
 fn check_len(what: &'static str, value: &str, max: usize) -> Result<(), ValidationError> {
     if value.is_empty() {
         return Err(ValidationError::Empty { what });
     }
-    if value.chars().count() > max {
+    if value.len() > max.saturating_mul(4) {
         return Err(ValidationError::TooLong {
             what,
-            value: shown(value),
+            len: value.len(),
             max,
         });
     }
+    let len = value.chars().count();
+    if len > max {
+        return Err(ValidationError::TooLong { what, len, max });
+    }
     Ok(())
+}
+
+/// Checks a secret access key before sagecred stores it: not empty, at most
+/// [`MAX_SECRET_ACCESS_KEY_LEN`] characters, printable ASCII without spaces (AWS issues
+/// 40 characters of base64). The error never holds the secret.
+///
+/// ```
+/// use sagecred_core::check_secret_access_key;
+/// assert!(check_secret_access_key("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY").is_ok());
+/// let err = check_secret_access_key(&"x".repeat(1000)).unwrap_err();
+/// assert_eq!(err.to_string(), "secret access key is 1000 characters long; at most 128 are allowed");
+/// ```
+pub fn check_secret_access_key(secret: &str) -> Result<(), ValidationError> {
+    const WHAT: &str = "secret access key";
+    check_len(WHAT, secret, MAX_SECRET_ACCESS_KEY_LEN)?;
+    check_chars(
+        WHAT,
+        secret,
+        "a secret access key is printable ASCII without spaces",
+        |c| c.is_ascii_graphic(),
+    )
 }
 
 macro_rules! string_newtype {
@@ -185,7 +222,7 @@ impl FromStr for ProfileName {
     type Err = ValidationError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         const WHAT: &str = "profile name";
-        check_len(WHAT, s, 128)?;
+        check_len(WHAT, s, MAX_PROFILE_NAME_LEN)?;
         check_chars(
             WHAT,
             s,
@@ -205,17 +242,13 @@ impl FromStr for AccountId {
     type Err = ValidationError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         const WHAT: &str = "account id";
-        if s.is_empty() {
-            return Err(ValidationError::Empty { what: WHAT });
-        }
-        check_chars(WHAT, s, "an account id is 12 digits", |c| {
-            c.is_ascii_digit()
-        })?;
+        const RULE: &str = "an account id is 12 digits";
+        check_len(WHAT, s, 12)?;
+        check_chars(WHAT, s, RULE, |c| c.is_ascii_digit())?;
         if s.len() != 12 {
             return Err(ValidationError::BadFormat {
                 what: WHAT,
-                value: shown(s),
-                rule: "an account id is 12 digits",
+                rule: RULE,
             });
         }
         Ok(Self(s.to_owned()))
@@ -233,7 +266,7 @@ impl FromStr for Region {
         const WHAT: &str = "region";
         const RULE: &str =
             "a region looks like `us-east-1`: lower-case words and a number, joined by `-`";
-        check_len(WHAT, s, 32)?;
+        check_len(WHAT, s, MAX_REGION_LEN)?;
         check_chars(WHAT, s, RULE, |c| {
             c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
         })?;
@@ -245,7 +278,6 @@ impl FromStr for Region {
         if !well_formed {
             return Err(ValidationError::BadFormat {
                 what: WHAT,
-                value: shown(s),
                 rule: RULE,
             });
         }
@@ -280,14 +312,13 @@ impl FromStr for AccessKeyId {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         const WHAT: &str = "access key id";
         const RULE: &str = "an access key id is 16 to 128 upper-case letters and digits, like AKIAIOSFODNN7EXAMPLE";
-        check_len(WHAT, s, 128)?;
+        check_len(WHAT, s, MAX_ACCESS_KEY_ID_LEN)?;
         check_chars(WHAT, s, RULE, |c| {
             c.is_ascii_uppercase() || c.is_ascii_digit()
         })?;
         if s.len() < 16 {
             return Err(ValidationError::BadFormat {
                 what: WHAT,
-                value: shown(s),
                 rule: RULE,
             });
         }
@@ -339,7 +370,6 @@ impl FromStr for Partition {
             "aws-us-gov" => Ok(Self::AwsUsGov),
             _ => Err(ValidationError::BadFormat {
                 what: "partition",
-                value: shown(s),
                 rule: "the partition must be aws, aws-cn or aws-us-gov",
             }),
         }
@@ -407,12 +437,9 @@ impl FromStr for RoleArn {
     type Err = ValidationError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         const WHAT: &str = "role ARN";
-        if s.is_empty() {
-            return Err(ValidationError::Empty { what: WHAT });
-        }
+        check_len(WHAT, s, MAX_ROLE_ARN_LEN)?;
         let bad = || ValidationError::BadFormat {
             what: WHAT,
-            value: shown(s),
             rule: ROLE_ARN_RULE,
         };
         let mut parts = s.splitn(6, ':');
@@ -441,7 +468,6 @@ impl FromStr for RoleArn {
         if path.len() > 512 || path.contains("//") {
             return Err(ValidationError::BadFormat {
                 what: "role path",
-                value: shown(&path),
                 rule: "a role path is `/` or `/segment/.../`, at most 512 characters",
             });
         }
@@ -493,7 +519,7 @@ mod tests {
         let err = "my profile".parse::<ProfileName>().unwrap_err();
         assert_eq!(
             err.to_string(),
-            "profile name `my profile` contains a space, which is not allowed: use ASCII letters, digits and _-/.%@:+"
+            "profile name contains a space at character 3, which is not allowed: use ASCII letters, digits and _-/.%@:+"
         );
         for bad in [
             "", "a]b", "[a", "a\tb", "a\nb", "a\u{7}b", "é", "a\"b", "$(x)",
@@ -518,8 +544,90 @@ mod tests {
         }
         assert_eq!(
             "12345".parse::<AccountId>().unwrap_err().to_string(),
-            "account id `12345` is not valid: an account id is 12 digits"
+            "account id is not valid: an account id is 12 digits"
         );
+    }
+
+    /// Every parser refuses a huge value by its length, first, and no error holds the
+    /// value (it may be a secret in the wrong place, or a terminal escape sequence).
+    #[test]
+    fn values_are_bounded_and_never_quoted() {
+        let canary = "CANARYwJalrXUtnFEMI";
+        let huge = format!("{canary}{}", "A".repeat(10 << 20));
+        let cases: Vec<(&str, String)> = vec![
+            (
+                "profile name",
+                huge.parse::<ProfileName>().unwrap_err().to_string(),
+            ),
+            ("region", huge.parse::<Region>().unwrap_err().to_string()),
+            (
+                "access key id",
+                huge.parse::<AccessKeyId>().unwrap_err().to_string(),
+            ),
+            (
+                "account id",
+                huge.parse::<AccountId>().unwrap_err().to_string(),
+            ),
+            ("role ARN", huge.parse::<RoleArn>().unwrap_err().to_string()),
+            (
+                "secret access key",
+                check_secret_access_key(&huge).unwrap_err().to_string(),
+            ),
+        ];
+        for (what, err) in &cases {
+            assert!(err.starts_with(what), "{err}");
+            assert!(err.contains("characters long; at most"), "{err}");
+            assert!(!err.contains(canary), "{err}");
+            assert!(err.len() < 120, "{err}");
+        }
+        // Just past each bound.
+        assert!(
+            "p".repeat(MAX_PROFILE_NAME_LEN)
+                .parse::<ProfileName>()
+                .is_ok()
+        );
+        assert!(
+            "p".repeat(MAX_PROFILE_NAME_LEN + 1)
+                .parse::<ProfileName>()
+                .is_err()
+        );
+        assert!(
+            format!("AKIA{}", "A".repeat(MAX_ACCESS_KEY_ID_LEN - 4))
+                .parse::<AccessKeyId>()
+                .is_ok()
+        );
+        assert!(
+            format!("AKIA{}", "A".repeat(MAX_ACCESS_KEY_ID_LEN - 3))
+                .parse::<AccessKeyId>()
+                .is_err()
+        );
+        assert!(check_secret_access_key(&"s".repeat(MAX_SECRET_ACCESS_KEY_LEN)).is_ok());
+        assert!(check_secret_access_key(&"s".repeat(MAX_SECRET_ACCESS_KEY_LEN + 1)).is_err());
+        let long_path = format!(
+            "arn:aws:iam::123456789012:role/{}/R",
+            "p".repeat(MAX_ROLE_ARN_LEN)
+        );
+        assert!(
+            long_path
+                .parse::<RoleArn>()
+                .unwrap_err()
+                .to_string()
+                .starts_with("role ARN is")
+        );
+        assert_eq!(
+            "us-east-1\u{1b}]0;X\u{7}"
+                .parse::<Region>()
+                .unwrap_err()
+                .to_string(),
+            "region contains control character U+001B at character 10, which is not allowed: a region looks like `us-east-1`: lower-case words and a number, joined by `-`"
+        );
+        // A secret pasted where the key id goes is not echoed.
+        let err = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+            .parse::<AccessKeyId>()
+            .unwrap_err();
+        assert!(!err.to_string().contains("wJalr"), "{err}");
+        assert!(check_secret_access_key("has space").is_err());
+        assert!(check_secret_access_key("").is_err());
     }
 
     #[test]

@@ -206,7 +206,7 @@ mod tests {
         assert_eq!(r.skipped.len(), 1);
         assert_eq!(r.skipped[0].source_of_value, RoleSource::Environment);
         assert!(r.skipped[0].to_string().starts_with(
-            "the SAGEMAKER_ROLE environment variable holds an invalid value: role ARN `not-an-arn`"
+            "the SAGEMAKER_ROLE environment variable holds an invalid value: role ARN is not valid"
         ));
 
         let r = resolve_role(RoleInputs {

@@ -37,6 +37,7 @@ use aws_smithy_types::timeout::TimeoutConfig;
 use aws_types::service_config::ServiceConfigKey;
 
 use crate::error::{self, Error};
+use crate::failure::{AwsFailure, xml_element};
 
 /// The region S3 creates a bucket in when no location constraint is given.
 const S3_DEFAULT_REGION: &str = "us-east-1";
@@ -146,23 +147,17 @@ pub fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(builder.build())
 }
 
-/// The facts of a failed S3 call, read before the error is consumed.
+/// The facts of a failed S3 call, read before the error is consumed: the shared
+/// [`AwsFailure`] and the bucket's region when S3 named it.
 struct S3Failure {
-    status: Option<u16>,
-    code: Option<String>,
-    message: String,
+    failure: AwsFailure,
     bucket_region: Option<String>,
-    network: bool,
 }
 
-fn s3_failure<E>(operation: &'static str, bucket: &str, err: SdkError<E, HttpResponse>) -> S3Failure
+fn s3_failure<E>(err: &SdkError<E, HttpResponse>) -> S3Failure
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    let network = matches!(
-        err,
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_)
-    );
     let raw = err.raw_response();
     // S3 names the bucket's region in a header on redirects and HeadBucket, and in the
     // body of AuthorizationHeaderMalformed.
@@ -170,40 +165,24 @@ where
         .and_then(|r| r.headers().get("x-amz-bucket-region").map(str::to_owned))
         .or_else(|| {
             raw.and_then(|r| r.body().bytes())
-                .and_then(|b| error::xml_element(&String::from_utf8_lossy(b), "Region"))
+                .and_then(|b| xml_element(&String::from_utf8_lossy(b), "Region"))
         });
-    let message = if network {
-        DisplayErrorContext(&err).to_string()
-    } else {
-        String::new()
-    };
-    match error::aws(operation, bucket, err) {
-        Error::Aws {
-            code,
-            status,
-            message: m,
-            ..
-        } => S3Failure {
-            status,
-            code,
-            message: if network { message } else { m },
-            bucket_region,
-            network,
-        },
-        other => S3Failure {
-            status: None,
-            code: None,
-            message: other.to_string(),
-            bucket_region,
-            network,
-        },
+    S3Failure {
+        failure: AwsFailure::from_sdk(err),
+        bucket_region,
     }
 }
 
 /// Classifies a failed bucket call. `region` is the region the client signed for.
-fn classify_bucket(f: S3Failure, action: &'static str, region: &str) -> BucketAccess {
+fn classify_bucket(s3: S3Failure, action: &'static str, region: &str) -> BucketAccess {
+    let S3Failure {
+        failure: f,
+        bucket_region,
+    } = s3;
     if f.network {
-        return BucketAccess::Unreachable { message: f.message };
+        return BucketAccess::Unreachable {
+            message: f.message.unwrap_or_default(),
+        };
     }
     let code = f.code.as_deref();
     let redirect = matches!(f.status, Some(301 | 307))
@@ -211,7 +190,7 @@ fn classify_bucket(f: S3Failure, action: &'static str, region: &str) -> BucketAc
             code,
             Some("PermanentRedirect" | "TemporaryRedirect" | "AuthorizationHeaderMalformed")
         );
-    let elsewhere = f.bucket_region.as_deref().filter(|r| *r != region);
+    let elsewhere = bucket_region.as_deref().filter(|r| *r != region);
     if redirect || elsewhere.is_some() {
         return BucketAccess::WrongRegion {
             region: elsewhere.map(str::to_owned),
@@ -224,8 +203,8 @@ fn classify_bucket(f: S3Failure, action: &'static str, region: &str) -> BucketAc
         }
         _ => BucketAccess::Failed {
             status: f.status,
+            message: f.to_string(),
             code: f.code,
-            message: f.message,
         },
     }
 }
@@ -243,10 +222,10 @@ pub async fn check_bucket(s3: &aws_sdk_s3::Client, bucket: &str, region: &str) -
             }
         }
         Err(err) => {
-            let facts = s3_failure("HeadBucket", bucket, err);
+            let facts = s3_failure(&err);
             // A HEAD answer has no body: a 403 there says nothing of why, so the list
             // call below, whose error has a body, is asked too.
-            if facts.status != Some(403) {
+            if facts.failure.status != Some(403) {
                 return classify_bucket(facts, "s3:ListBucket", region);
             }
         }
@@ -255,11 +234,7 @@ pub async fn check_bucket(s3: &aws_sdk_s3::Client, bucket: &str, region: &str) -
         Ok(out) => BucketAccess::Ok {
             objects: out.contents().len(),
         },
-        Err(err) => classify_bucket(
-            s3_failure("ListObjectsV2", bucket, err),
-            "s3:ListBucket",
-            region,
-        ),
+        Err(err) => classify_bucket(s3_failure(&err), "s3:ListBucket", region),
     }
 }
 
@@ -402,9 +377,9 @@ fn api_error(response: &HttpResponse) -> ApiError {
                 .get("x-amzn-errortype")
                 .map(str::to_owned)
         })
-        .or_else(|| error::xml_element(&text, "Code"))
+        .or_else(|| xml_element(&text, "Code"))
         .map(bare);
-    let message = field(&["message", "Message"]).or_else(|| error::xml_element(&text, "Message"));
+    let message = field(&["message", "Message"]).or_else(|| xml_element(&text, "Message"));
     ApiError {
         status,
         code,
@@ -606,11 +581,13 @@ mod tests {
 
     fn failure(status: Option<u16>, code: Option<&str>, region: Option<&str>) -> S3Failure {
         S3Failure {
-            status,
-            code: code.map(str::to_owned),
-            message: "m".to_owned(),
+            failure: AwsFailure {
+                status,
+                code: code.map(str::to_owned),
+                message: Some("m".to_owned()),
+                network: false,
+            },
             bucket_region: region.map(str::to_owned),
-            network: false,
         }
     }
 

@@ -27,7 +27,7 @@ pub const ECR_FULL_ACCESS: &str = "AmazonEC2ContainerRegistryFullAccess";
 pub const IAM_READ_ONLY_ACCESS: &str = "IAMReadOnlyAccess";
 
 /// The service principal that assumes the execution role.
-const SAGEMAKER_SERVICE: &str = "sagemaker.amazonaws.com";
+pub(crate) const SAGEMAKER_SERVICE: &str = "sagemaker.amazonaws.com";
 /// The guide's description of the custom policy.
 const POLICY_DESCRIPTION: &str = "S3 and ECR access for vessel segmentation training";
 /// The guide's description of the role.
@@ -357,7 +357,7 @@ fn custom_policy(bucket: &str, mode: Mode, partition: &str, account: &str) -> Va
 /// The role's trust policy: SageMaker may assume it on behalf of this account only
 /// (`aws:SourceAccount` guards against the confused-deputy problem), and in least-privilege
 /// mode only for training jobs.
-fn trust_policy(mode: Mode, partition: &str, account: &str) -> Value {
+pub(crate) fn trust_policy(mode: Mode, partition: &str, account: &str) -> Value {
     let mut condition = json!({ "StringEquals": { "aws:SourceAccount": account } });
     if mode == Mode::LeastPrivilege {
         condition["ArnLike"] = json!({

@@ -5,8 +5,8 @@ use std::error::Error as StdError;
 use aws_sdk_iam::error::ProvideErrorMetadata;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 
+use crate::failure::AwsFailure;
 use crate::plan::ResourceKind;
 
 /// Why a provisioning operation failed.
@@ -48,18 +48,14 @@ pub enum Error {
         masked_key_ids: Vec<String>,
     },
     /// An AWS call failed.
-    #[error("{operation} on {resource} failed: {message}")]
+    #[error("{operation} on {resource} failed: {failure}")]
     Aws {
         /// The API operation, such as `CreateRole`.
         operation: &'static str,
         /// The resource it concerned.
         resource: String,
-        /// The AWS error code when one could be read, such as `AccessDenied`.
-        code: Option<String>,
-        /// The HTTP status, when a response arrived.
-        status: Option<u16>,
-        /// What went wrong, in words.
-        message: String,
+        /// What AWS answered (code, status, message), or that no answer came.
+        failure: AwsFailure,
         /// The SDK's error.
         #[source]
         source: Box<dyn StdError + Send + Sync>,
@@ -119,17 +115,19 @@ pub enum Error {
 impl Error {
     /// The AWS error code, for callers that classify failures (for example `AccessDenied`).
     pub fn aws_code(&self) -> Option<&str> {
+        self.aws_failure().and_then(|f| f.code.as_deref())
+    }
+
+    /// The facts of a failed AWS call, for callers that classify it.
+    pub fn aws_failure(&self) -> Option<&AwsFailure> {
         match self {
-            Self::Aws { code, .. } => code.as_deref(),
+            Self::Aws { failure, .. } => Some(failure),
             _ => None,
         }
     }
 }
 
-/// Builds [`Error::Aws`] from an SDK error.
-///
-/// moto's 403 bodies are not parsed by the SDK (they are served as text/html), so when the
-/// SDK found no code, the `<Code>` element of the raw body is used instead.
+/// Builds [`Error::Aws`] from an SDK error, reading its facts through [`AwsFailure`].
 pub(crate) fn aws<E>(
     operation: &'static str,
     resource: impl Into<String>,
@@ -138,39 +136,12 @@ pub(crate) fn aws<E>(
 where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
 {
-    let status = err.raw_response().map(|r| r.status().as_u16());
-    let mut code = err.code().map(str::to_owned);
-    let mut message = err.message().map(str::to_owned);
-    if code.is_none()
-        && let Some(body) = err.raw_response().and_then(|r| r.body().bytes())
-    {
-        let body = String::from_utf8_lossy(body);
-        code = xml_element(&body, "Code");
-        message = message.or_else(|| xml_element(&body, "Message"));
-    }
-    let message = match (&code, message) {
-        (Some(c), Some(m)) => format!("{c}: {m}"),
-        (Some(c), None) => c.clone(),
-        (None, Some(m)) => m,
-        (None, None) => DisplayErrorContext(&err).to_string(),
-    };
     Error::Aws {
         operation,
         resource: resource.into(),
-        code,
-        status,
-        message,
+        failure: AwsFailure::from_sdk(&err),
         source: Box::new(err),
     }
-}
-
-/// The text of the first `<name>` element in `body`, without an XML parser: error bodies
-/// are small and flat.
-pub(crate) fn xml_element(body: &str, name: &str) -> Option<String> {
-    let open = format!("<{name}>");
-    let start = body.find(&open)? + open.len();
-    let end = body[start..].find(&format!("</{name}>"))? + start;
-    Some(body[start..end].trim().to_owned())
 }
 
 /// Whether the call failed because the entity does not exist.
@@ -181,14 +152,6 @@ pub(crate) fn is_no_such_entity<E: ProvideErrorMetadata>(err: &SdkError<E, HttpR
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_codes_from_raw_bodies() {
-        let body = "<ErrorResponse><Errors><Error><Code>AccessDenied</Code><Message>no</Message></Error></Errors></ErrorResponse>";
-        assert_eq!(xml_element(body, "Code").as_deref(), Some("AccessDenied"));
-        assert_eq!(xml_element(body, "Message").as_deref(), Some("no"));
-        assert_eq!(xml_element(body, "Other"), None);
-    }
 
     #[test]
     fn too_many_keys_names_the_keys_and_the_fix() {

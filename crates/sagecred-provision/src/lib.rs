@@ -23,6 +23,12 @@
 //! outcome ([`BucketAccess`], [`SageMakerAccess`]); [`create_bucket`] makes a missing bucket
 //! private and encrypted.
 //!
+//! Every failed AWS call is read once into an [`AwsFailure`] (code, status, message, or no
+//! answer at all), which provisioning, the access tests and `sagecred doctor` classify the
+//! same way. [`simulate_training_access`] asks IAM's policy simulator about the guide's
+//! "Access Denied" cases; [`trust_policy_document`] and [`trusts_sagemaker`] are the role's
+//! trust policy as installed, and the test of one read back from IAM.
+//!
 //! The crate does no terminal I/O: progress goes to a [`Progress`] callback. Clients are built
 //! by the caller, so endpoints, regions and credentials come from its SDK configuration.
 #![warn(missing_docs)]
@@ -34,10 +40,13 @@ mod desired;
 mod discover;
 mod emit;
 mod error;
+mod failure;
 mod json;
 mod plan;
 mod rotate;
+mod simulate;
 mod teardown;
+mod trust;
 mod verify;
 
 pub use access::{
@@ -54,11 +63,14 @@ pub use desired::{
 pub use discover::discover;
 pub use emit::{emit_cloudformation, emit_terraform};
 pub use error::Error;
+pub use failure::AwsFailure;
 pub use plan::{Plan, ResourceKind, Step};
 pub use rotate::{
     Faults, FinishOutcome, KeyStore, OldKeyState, RecoverOptions, RotateError, RotateEvent,
     RotateOptions, RotateOutcome, RotateProgress, RotateStep, iam_client_for, recover, rotate,
     rotate_finish, user_name_from_arn,
 };
+pub use simulate::{SIMULATED_ACTIONS, SimulatedAccess, simulate_training_access};
 pub use teardown::{teardown_apply, teardown_plan};
+pub use trust::{trust_policy_document, trusts_sagemaker};
 pub use verify::{CallerIdentity, VerifyRetry, caller_identity, verify_key};

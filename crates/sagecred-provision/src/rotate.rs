@@ -832,7 +832,7 @@ fn admin_error(user: &str, e: Error) -> RotateError {
             user: user.to_owned(),
             operation,
             message: match &e {
-                Error::Aws { message, .. } => message.clone(),
+                Error::Aws { failure, .. } => failure.to_string(),
                 other => other.to_string(),
             },
         }

@@ -51,11 +51,11 @@ pub(super) fn run(ctx: &Context, args: &ConfigureArgs) -> Result<(), CliError> {
         current_region.as_deref(),
         &settings,
     )?;
-    eprintln!(
+    crate::output::note(&format!(
         "stored key {} for profile `{}` in {location}",
         creds.access_key_id().masked(),
         ctx.profile
-    );
+    ));
     Ok(())
 }
 
@@ -120,6 +120,11 @@ pub(super) fn credentials_from(
         ))
         .with_hint("paste the secret again, exactly as the console showed it"));
     }
+    // A bound on what is stored; the error gives the length, never the value.
+    sagecred_core::check_secret_access_key(secret).map_err(|e| {
+        CliError::user(format!("{e} ({secret_origin})"))
+            .with_hint("paste the secret again, exactly as the console showed it")
+    })?;
     Ok(Credentials::new(key_id, Secret::from(secret)))
 }
 

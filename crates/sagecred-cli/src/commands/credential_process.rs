@@ -44,5 +44,5 @@ pub(super) fn run(ctx: &Context, args: &CredentialProcessArgs) -> Result<(), Cli
             no_browser: args.no_browser,
         },
     )?;
-    output::print(&session::process_json(&creds))
+    output::print_exact(&session::process_json(&creds))
 }

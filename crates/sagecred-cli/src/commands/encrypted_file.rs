@@ -54,18 +54,18 @@ pub(crate) fn open(ctx: &Context) -> Result<EncryptedFileStore, CliError> {
 /// `sagecred lock`: forgets every unlocked identity of this login session.
 pub(crate) fn run_lock(_ctx: &Context) -> Result<(), CliError> {
     if !SessionKeyring::available() {
-        eprintln!(
+        crate::output::note(&format!(
             "this login session has no session keyring, so nothing is kept unlocked: \
              every read asks for the passphrase"
-        );
+        ));
         return Ok(());
     }
     match SessionKeyring::forget_all() {
-        0 => eprintln!("nothing was unlocked in this login session"),
-        n => eprintln!(
+        0 => crate::output::note(&format!("nothing was unlocked in this login session")),
+        n => crate::output::note(&format!(
             "locked: forgot {n} unlocked identit{}",
             if n == 1 { "y" } else { "ies" }
-        ),
+        )),
     }
     Ok(())
 }
@@ -83,15 +83,15 @@ pub(crate) fn run_unlock(ctx: &Context) -> Result<(), CliError> {
     }
     store.unlock()?;
     if SessionKeyring::available() {
-        eprintln!(
+        crate::output::note(&format!(
             "unlocked {} for this login session; `sagecred lock` forgets it",
             store.dir().display()
-        );
+        ));
     } else {
-        eprintln!(
+        crate::output::note(&format!(
             "the passphrase is right, but this login session has no session keyring: \
              every read will ask again (set {PASSPHRASE_COMMAND_VAR} for automation)"
-        );
+        ));
     }
     Ok(())
 }

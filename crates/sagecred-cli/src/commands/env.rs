@@ -1,12 +1,13 @@
 //! `sagecred env` and `sagecred use`: shell code that sets the profile's variables.
 //!
 //! `env` runs at every shell start, so its default path reads `~/.aws/config` and nothing
-//! else: no network, no keychain, no credentials file, and no async runtime.
+//! else: no network, no keychain, no credentials file (not even for a profile missing from
+//! the config), and no async runtime.
 
 use std::io::IsTerminal;
 
 use sagecred_core::role::{RoleInputs, resolve_role};
-use sagecred_ini::{ProfileSet, Section};
+use sagecred_ini::Section;
 use sagecred_shell::{EnvChange, Shell};
 
 use crate::cli::{EnvArgs, UseArgs};
@@ -22,12 +23,7 @@ const PROFILE_VARS: [&str; 4] = [
     "SAGEMAKER_ROLE",
 ];
 /// The variables `env --credentials` adds, and `use` clears.
-const CREDENTIAL_VARS: [&str; 4] = [
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_CREDENTIAL_EXPIRATION",
-];
+const CREDENTIAL_VARS: [&str; 4] = sagecred_core::env_vars::INJECTED;
 
 /// Whether the values describe the current shell (`env`) or a switch away from it (`use`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +40,7 @@ pub(super) fn run_env(ctx: &Context, args: &EnvArgs) -> Result<(), CliError> {
         let mut names: Vec<&str> = PROFILE_VARS.to_vec();
         if args.credentials {
             names.extend(CREDENTIAL_VARS);
+            names.extend(sagecred_core::env_vars::foreign_names());
         }
         let changes: Vec<EnvChange<'_>> = names.into_iter().map(EnvChange::Unset).collect();
         return emit(shell, &changes);
@@ -54,6 +51,11 @@ pub(super) fn run_env(ctx: &Context, args: &EnvArgs) -> Result<(), CliError> {
     if args.credentials {
         creds = super::credentials::resolve(ctx, &ctx.profile, false)?;
         changes.extend(creds.changes());
+        // Variables through which an SDK would find other credentials, or a stale part of
+        // them (botocore reads AWS_SECURITY_TOKEN before AWS_SESSION_TOKEN), go.
+        for name in sagecred_core::env_vars::foreign_names() {
+            changes.push(EnvChange::Unset(name));
+        }
     }
     emit(shell, &changes)
 }
@@ -66,10 +68,10 @@ pub(super) fn run_use(ctx: &Context, args: &UseArgs) -> Result<(), CliError> {
     changes.extend(values.changes(Mode::Switch));
     emit(shell, &changes)?;
     if !ctx.env.in_shell_function && std::io::stdout().is_terminal() {
-        eprintln!(
+        output::note(&format!(
             "hint: this only printed the code; to switch shells with `sagecred use`, add the line from `sagecred shell-init {}` to your shell profile",
             shell_name_for_hint(ctx, shell)
-        );
+        ));
     }
     Ok(())
 }
@@ -101,7 +103,7 @@ fn emit(shell: Shell, changes: &[EnvChange<'_>]) -> Result<(), CliError> {
         CliError::config(e.to_string())
             .with_hint("nothing was printed; fix the value and run again")
     })?;
-    output::print(&code)
+    output::print_exact(&code)
 }
 
 /// The values `env` and `use` export for one profile.
@@ -120,26 +122,24 @@ impl ProfileValues {
         mode: Mode,
     ) -> Result<Self, CliError> {
         // A streaming lookup: the config file is read through a small reused buffer,
-        // never held whole, which keeps this shell-start path fast on huge files.
-        let section = match sagecred_ini::find_config_profile(&ctx.files, name.as_str())? {
-            Some(section) => Some(section),
-            // A profile may exist only in the credentials file (plaintext keys and no
-            // config section). Only in that rare case is the credentials file read.
-            None => ProfileSet::load(&ctx.files)?.profile(name.as_str()),
-        };
+        // never held whole, which keeps this shell-start path fast on huge files. The
+        // credentials file is never read here, not even when the profile is missing from
+        // the config.
+        let section = sagecred_ini::find_config_profile(&ctx.files, name.as_str())?;
         let explicit = mode == Mode::Switch || ctx.profile_named;
         let Some(section) = section else {
             if explicit {
                 return Err(CliError::user(format!(
-                    "profile `{name}` is not in {} or {}",
-                    ctx.files.config.display(),
-                    ctx.files.credentials.display()
+                    "profile `{name}` is not in {}",
+                    ctx.files.config.display()
                 ))
-                .with_hint("list profiles with `sagecred profiles`, or create one with `sagecred configure`"));
+                .with_hint(format!(
+                    "`env` and `use` read only the config file: list profiles with `sagecred profiles`, create this one with `sagecred configure --profile {name}`, or for a profile that lives in the credentials file alone, `export AWS_PROFILE={name}`"
+                )));
             }
-            eprintln!(
+            output::note(&format!(
                 "sagecred: no `{name}` profile yet; create one with `sagecred configure` or `sagecred import`"
-            );
+            ));
             return Ok(Self::unresolved(ctx, role_flag, mode));
         };
         Ok(Self::from_section(ctx, name, &section, role_flag, mode))
@@ -185,17 +185,17 @@ impl ProfileValues {
         };
         let resolution = resolved.role(role_flag, environment, region);
         for skipped in &resolution.skipped {
-            eprintln!("sagecred: warning: {skipped}; ignoring it");
+            output::note(&format!("sagecred: warning: {skipped}; ignoring it"));
         }
         if resolution.role.is_none() {
-            eprintln!(
+            output::note(&format!(
                 "sagecred: no SageMaker role for profile `{name}`: run `sagecred role resolve --profile {name}` (or `sagecred whoami`) to cache the account id, or `sagecred role set ARN`"
-            );
+            ));
         }
         if region.is_none() {
-            eprintln!(
+            output::note(&format!(
                 "sagecred: profile `{name}` has no region: run `sagecred configure --profile {name}` or set AWS_REGION"
-            );
+            ));
         }
         Self {
             profile: Some(name.as_str().to_owned()),

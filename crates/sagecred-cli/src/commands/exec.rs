@@ -41,6 +41,11 @@ pub(super) fn run(ctx: &Context, args: &ExecArgs) -> Result<(), CliError> {
 
     let (program, rest) = args.command.split_first().expect("clap requires a command");
     let mut cmd = Command::new(program);
+    // Nothing in the child's environment may lead an SDK to other credentials than these,
+    // or pair a stale part (AWS_SECURITY_TOKEN) with them.
+    for name in sagecred_core::env_vars::foreign_names() {
+        cmd.env_remove(name);
+    }
     cmd.args(rest)
         .env_remove("AWS_PROFILE")
         .env("AWS_ACCESS_KEY_ID", key_id)

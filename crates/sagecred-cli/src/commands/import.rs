@@ -49,15 +49,15 @@ pub(super) fn run(ctx: &Context, args: &ImportArgs) -> Result<(), CliError> {
         .as_deref()
         .map(|u| format!(" of IAM user `{u}`"))
         .unwrap_or_default();
-    eprintln!(
+    crate::output::note(&format!(
         "imported key {}{owner} into profile `{}` in {location}",
         key.credentials.access_key_id().masked(),
         ctx.profile
-    );
-    eprintln!(
+    ));
+    crate::output::note(&format!(
         "the CSV still holds the secret in plaintext: delete it once `sagecred whoami --profile {}` works",
         ctx.profile
-    );
+    ));
     Ok(())
 }
 
@@ -178,7 +178,7 @@ mod tests {
         .unwrap_err();
         let msg = e.to_string();
         assert!(
-            msg.starts_with("keys.csv: row 2: access key id `not-a-key`"),
+            msg.starts_with("keys.csv: row 2: access key id contains `n` at character 1"),
             "{msg}"
         );
         assert!(!msg.contains(SECRET));

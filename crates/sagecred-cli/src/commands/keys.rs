@@ -66,13 +66,45 @@ pub(super) fn save(
     existing_region: Option<&str>,
     settings: &ProfileSettings,
 ) -> Result<String, CliError> {
+    save_with(ctx, store, profile, creds, existing_region, settings, false)
+}
+
+/// [`save`] for `migrate`, which moves keys and changes no other line: the profile's
+/// `region` is left alone, whatever it is or lacks.
+pub(super) fn save_keeping_region(
+    ctx: &Context,
+    store: StoreKind,
+    profile: &ProfileName,
+    creds: &Credentials,
+) -> Result<String, CliError> {
+    save_with(
+        ctx,
+        store,
+        profile,
+        creds,
+        None,
+        &ProfileSettings::default(),
+        true,
+    )
+}
+
+fn save_with(
+    ctx: &Context,
+    store: StoreKind,
+    profile: &ProfileName,
+    creds: &Credentials,
+    existing_region: Option<&str>,
+    settings: &ProfileSettings,
+    keep_region: bool,
+) -> Result<String, CliError> {
     let section = SectionKey::Profile(profile.as_str().to_owned());
     // The region is always written, so that the profile works without AWS_REGION;
     // an existing one is kept unless a new one was given.
     let region = match (&settings.region, existing_region) {
-        (Some(r), _) => r.as_str().to_owned(),
-        (None, Some(r)) => r.to_owned(),
-        (None, None) => DEFAULT_REGION.to_owned(),
+        _ if keep_region => None,
+        (Some(r), _) => Some(r.as_str().to_owned()),
+        (None, Some(r)) => Some(r.to_owned()),
+        (None, None) => Some(DEFAULT_REGION.to_owned()),
     };
     let target = stores::open_checked(ctx, store)?;
     let stored = StoredKey {
@@ -85,7 +117,9 @@ pub(super) fn save(
         // The plaintext file: the SDKs read the keys themselves.
         target.put(profile, &stored)?;
         sagecred_ini::edit(&ctx.files.config, FileKind::Config, |doc| {
-            doc.set(&section, "region", &region);
+            if let Some(region) = &region {
+                doc.set(&section, "region", region);
+            }
             if let Some(output) = &settings.cli_output {
                 doc.set(&section, "output", output);
             }
@@ -121,7 +155,9 @@ pub(super) fn save(
         sessions.delete_session(profile)?;
     }
     sagecred_ini::edit(&ctx.files.config, FileKind::Config, |doc| {
-        doc.set(&section, "region", &region);
+        if let Some(region) = &region {
+            doc.set(&section, "region", region);
+        }
         doc.set(&section, "credential_process", &line);
         if let Some(output) = &settings.cli_output {
             doc.set(&section, "output", output);

@@ -7,7 +7,7 @@
 use sagecred_core::{ProfileName, StoreKind};
 use serde_json::json;
 
-use super::keys::{self, ProfileSettings};
+use super::keys;
 use super::stores;
 use crate::cli::{MigrateArgs, OutputFormat};
 use crate::context::Context;
@@ -46,19 +46,9 @@ pub(super) fn run(ctx: &Context, args: &MigrateArgs) -> Result<(), CliError> {
             continue;
         }
         let creds = file.get(&profile)?.credentials;
-        let region = set
-            .profile(name)
-            .and_then(|p| p.get("region").map(str::to_owned));
-        // `save` stores, reads back, rewrites the config and only then deletes the
-        // plaintext lines.
-        keys::save(
-            ctx,
-            args.store,
-            &profile,
-            &creds,
-            region.as_deref(),
-            &ProfileSettings::default(),
-        )?;
+        // `save` stores, reads back, points the config at the store and only then deletes
+        // the plaintext lines; the profile's region and every other line stay as they are.
+        keys::save_keeping_region(ctx, args.store, &profile, &creds)?;
         moved.push(json!({ "profile": name, "to": args.store.as_str(), "done": true }));
     }
     match ctx.output {
@@ -67,19 +57,22 @@ pub(super) fn run(ctx: &Context, args: &MigrateArgs) -> Result<(), CliError> {
         }
         OutputFormat::Text => {
             if targets.is_empty() {
-                eprintln!(
+                crate::output::note(&format!(
                     "no plaintext keys in {}; nothing to migrate",
                     ctx.files.credentials.display()
-                );
+                ));
             }
             for name in &targets {
                 if args.dry_run {
-                    eprintln!("would move profile `{name}` to the {}", args.store.as_str());
+                    crate::output::note(&format!(
+                        "would move profile `{name}` to the {}",
+                        args.store.as_str()
+                    ));
                 } else {
-                    eprintln!(
+                    crate::output::note(&format!(
                         "moved profile `{name}` to the {}; its plaintext lines are gone",
                         args.store.as_str()
-                    );
+                    ));
                 }
             }
             Ok(())

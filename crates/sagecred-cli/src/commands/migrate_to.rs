@@ -80,20 +80,20 @@ pub(super) fn run(ctx: &Context, args: &MigrateArgs, to: StoreKind) -> Result<()
             move_one(ctx, target.as_ref(), m, to)?;
             report.push(json!({ "profile": m.profile.as_str(), "from": m.from.as_str(), "to": to.as_str(), "done": true }));
             if ctx.output == OutputFormat::Text {
-                eprintln!(
+                crate::output::note(&format!(
                     "moved profile `{}` from the {} store to the {to} store (read back before the old copy was deleted)",
                     m.profile, m.from
-                );
+                ));
             }
         }
     } else {
         for m in &moves {
             report.push(json!({ "profile": m.profile.as_str(), "from": m.from.as_str(), "to": to.as_str(), "done": false }));
             if ctx.output == OutputFormat::Text {
-                eprintln!(
+                crate::output::note(&format!(
                     "would move profile `{}` from the {} store to the {to} store",
                     m.profile, m.from
-                );
+                ));
             }
         }
     }
@@ -103,7 +103,7 @@ pub(super) fn run(ctx: &Context, args: &MigrateArgs, to: StoreKind) -> Result<()
         }
         OutputFormat::Text => {
             if moves.is_empty() {
-                eprintln!("no profile keeps a key outside the {to} store; nothing to migrate");
+                crate::output::note(&format!("no profile keeps a key outside the {to} store; nothing to migrate"));
             }
             Ok(())
         }

@@ -11,6 +11,57 @@ use crate::context::Context;
 use crate::error::CliError;
 use crate::output;
 
+/// One column of the text table: its header and how a JSON row shows in it. The text
+/// table is built from this list alone, so a header can never sit over another column's
+/// value.
+struct Column {
+    header: &'static str,
+    cell: fn(&serde_json::Value) -> String,
+}
+
+/// A string field of a row, or `-` when it is absent.
+fn text(row: &serde_json::Value, field: &str) -> String {
+    row[field].as_str().unwrap_or("-").to_owned()
+}
+
+const COLUMNS: &[Column] = &[
+    Column {
+        header: "  PROFILE",
+        cell: |r| {
+            let marker = if r["current"] == true { "* " } else { "  " };
+            format!("{marker}{}", text(r, "name"))
+        },
+    },
+    Column {
+        header: "STORE",
+        cell: |r| text(r, "store"),
+    },
+    Column {
+        header: "REGION",
+        cell: |r| text(r, "region"),
+    },
+    Column {
+        header: "KEY",
+        cell: |r| text(r, "access_key_id"),
+    },
+    Column {
+        header: "KEY AGE",
+        cell: |r| {
+            r["key_age_days"]
+                .as_u64()
+                .map_or_else(|| "-".to_owned(), |d| format!("{d}d"))
+        },
+    },
+    Column {
+        header: "ACCOUNT",
+        cell: |r| text(r, "aws_account_id"),
+    },
+    Column {
+        header: "SAGEMAKER ROLE",
+        cell: |r| text(r, "sagemaker_role_arn"),
+    },
+];
+
 pub(super) fn run(ctx: &Context) -> Result<(), CliError> {
     let set = keys::load_profiles(ctx)?;
     let mut rows = Vec::new();
@@ -81,52 +132,28 @@ pub(super) fn run(ctx: &Context) -> Result<(), CliError> {
     match ctx.output {
         OutputFormat::Json => {
             if let Some(e) = &keychain_error {
-                eprintln!("warning: {e}; keychain key ids are not shown");
+                output::note(&format!("warning: {e}; keychain key ids are not shown"));
             }
             output::print_json(&json!({ "profiles": rows }))
         }
         OutputFormat::Text => {
             if rows.is_empty() {
-                eprintln!(
+                output::note(&format!(
                     "no profiles in {} or {}; create one with `sagecred configure`",
                     ctx.files.config.display(),
                     ctx.files.credentials.display()
-                );
+                ));
                 return Ok(());
             }
-            let cell = |v: &serde_json::Value| v.as_str().unwrap_or("-").to_owned();
             let table_rows: Vec<Vec<String>> = rows
                 .iter()
-                .map(|r| {
-                    let marker = if r["current"] == true { "* " } else { "  " };
-                    vec![
-                        format!("{marker}{}", cell(&r["name"])),
-                        cell(&r["store"]),
-                        cell(&r["region"]),
-                        cell(&r["access_key_id"]),
-                        r["key_age_days"]
-                            .as_u64()
-                            .map(|d| format!("{d}d"))
-                            .unwrap_or_else(|| "-".to_owned()),
-                        cell(&r["aws_account_id"]),
-                        cell(&r["sagemaker_role_arn"]),
-                    ]
-                })
+                .map(|r| COLUMNS.iter().map(|c| (c.cell)(r)).collect())
                 .collect();
             if let Some(e) = &keychain_error {
-                eprintln!("warning: {e}; keychain key ids are not shown");
+                output::note(&format!("warning: {e}; keychain key ids are not shown"));
             }
-            output::print(&output::table(
-                &[
-                    "  PROFILE",
-                    "STORE",
-                    "REGION",
-                    "KEY",
-                    "ACCOUNT",
-                    "SAGEMAKER ROLE",
-                ],
-                &table_rows,
-            ))
+            let headers: Vec<&str> = COLUMNS.iter().map(|c| c.header).collect();
+            output::print(&output::table(&headers, &table_rows))
         }
     }
 }

@@ -5,13 +5,17 @@ use std::io::IsTerminal;
 
 use aws_config::BehaviorVersion;
 use sagecred_core::{AccessKeyId, ProfileName};
+use sagecred_doctor::access::{
+    AccessTarget, Propagation, bucket_check, probe_access, probe_until_propagated, sagemaker_check,
+};
+use sagecred_doctor::{Check, Fix, Status};
 use sagecred_ini::{FileKind, ProfileSet, SectionKey};
 use sagecred_provision::{
-    BucketAccess, DesiredState, Plan, ProgressEvent, ProvisionOptions, SageMakerAccess,
-    VerifyRetry, apply, caller_identity, check_bucket, create_bucket, discover,
-    emit_cloudformation, emit_terraform, list_training_jobs, s3_client, teardown_apply,
-    teardown_plan, verify_key,
+    BucketAccess, DesiredState, Plan, ProgressEvent, ProvisionOptions, VerifyRetry, apply,
+    caller_identity, check_bucket, create_bucket, discover, emit_cloudformation, emit_terraform,
+    list_training_jobs, s3_client, teardown_apply, teardown_plan, verify_key,
 };
+use sagecred_sso::TokioPacer;
 use serde_json::json;
 
 use super::keys::{self, ProfileSettings};
@@ -48,19 +52,19 @@ fn progress(event: ProgressEvent) {
             kind,
             name,
         } => {
-            eprintln!("[{index}/{total}] {action} {kind} {name}");
+            crate::output::note(&format!("[{index}/{total}] {action} {kind} {name}"));
         }
         ProgressEvent::Waiting { kind, name } => {
-            eprintln!("      waiting for {kind} {name} to exist...")
+            crate::output::note(&format!("      waiting for {kind} {name} to exist..."))
         }
         ProgressEvent::Ready { .. } => {}
         ProgressEvent::Verifying {
             attempt,
             max_attempts,
         } => {
-            eprintln!(
+            crate::output::note(&format!(
                 "      verifying the new key with STS (attempt {attempt} of {max_attempts})..."
-            );
+            ));
         }
         _ => {}
     }
@@ -180,8 +184,8 @@ pub(super) fn run_provision(ctx: &Context, args: &ProvisionArgs) -> Result<(), C
     if let Some(format) = args.emit {
         let prepared = prepare(ctx, args, &set, args.include_access_key)?;
         if args.include_access_key {
-            eprintln!(
-                "warning: the access key's secret will live in the stack's state and outputs, not in your keychain"
+            crate::output::note(
+                "warning: the access key's secret will live in the stack's state and outputs, not in your keychain",
             );
         }
         let code = match format {
@@ -200,7 +204,9 @@ pub(super) fn run_provision(ctx: &Context, args: &ProvisionArgs) -> Result<(), C
     if !args.apply {
         print_plan(ctx, &plan, false)?;
         if !plan.is_noop() {
-            eprintln!("nothing was changed; run again with --apply to make these changes");
+            crate::output::note(
+                "nothing was changed; run again with --apply to make these changes",
+            );
         }
         return Ok(());
     }
@@ -229,10 +235,10 @@ fn apply_plan(
             user_name: Some(args.user_name.clone()),
         };
         let location = keys::save(ctx, args.store, key, creds, None, &settings)?;
-        eprintln!(
+        crate::output::note(&format!(
             "stored the new key {} for profile `{key}` in {location}",
             creds.access_key_id().masked()
-        );
+        ));
         let arn = block_on(verify_key(
             &prepared.config,
             creds,
@@ -240,7 +246,7 @@ fn apply_plan(
             &progress,
         ))?
         .map_err(provision_error)?;
-        eprintln!("verified: the new key signs in as {arn}");
+        crate::output::note(&format!("verified: the new key signs in as {arn}"));
     }
     if !args.no_user {
         let section = SectionKey::Profile(key.as_str().to_owned());
@@ -271,9 +277,9 @@ fn apply_plan(
         })),
         OutputFormat::Text => {
             if outcome.changes_applied == 0 {
-                eprintln!("everything is already in place; nothing was changed");
+                crate::output::note("everything is already in place; nothing was changed");
             } else {
-                eprintln!("applied {} changes", outcome.changes_applied);
+                crate::output::note(&format!("applied {} changes", outcome.changes_applied));
             }
             Ok(())
         }
@@ -288,16 +294,16 @@ pub(super) fn run_teardown(ctx: &Context, args: &ProvisionArgs) -> Result<(), Cl
     if !args.apply {
         print_plan(ctx, &plan, false)?;
         if !plan.is_noop() {
-            eprintln!("nothing was changed; run again with --apply to remove these");
+            crate::output::note("nothing was changed; run again with --apply to remove these");
         }
         return Ok(());
     }
     block_on(teardown_apply(&iam, &plan, &progress))?.map_err(provision_error)?;
     print_plan(ctx, &plan, true)?;
-    eprintln!(
+    crate::output::note(&format!(
         "removed; the local profile `{}` now holds a deleted key: remove it with `sagecred remove {}`",
         prepared.key_profile, prepared.key_profile
-    );
+    ));
     Ok(())
 }
 
@@ -337,11 +343,11 @@ pub(super) fn run_setup(ctx: &Context, args: &SetupArgs) -> Result<(), CliError>
     let prepared = prepare(ctx, &p, &set, true)?;
     let iam = aws_sdk_iam::Client::new(&prepared.config);
     let plan = block_on(discover(&iam, &prepared.desired))?.map_err(provision_error)?;
-    eprint!("{}", plan.render_text());
+    crate::output::eprint_text(&plan.render_text());
     if !args.yes && !plan.is_noop() {
         let answer = ask("apply these changes?", "y/N")?;
         if !matches!(answer.as_str(), "y" | "Y" | "yes") {
-            eprintln!("nothing was changed");
+            crate::output::note("nothing was changed");
             return Ok(());
         }
     }
@@ -352,19 +358,16 @@ pub(super) fn run_setup(ctx: &Context, args: &SetupArgs) -> Result<(), CliError>
     };
     apply_plan(&quiet, &p, &prepared, &plan)?;
     let checks = setup_access_checks(ctx, args, &p, &prepared, !plan.is_noop())?;
-    let failed = checks
-        .iter()
-        .filter(|c| c.status == doctor::Status::Fail)
-        .count();
+    let failed = checks.iter().filter(|c| c.status == Status::Fail).count();
     let key = &prepared.key_profile;
-    eprintln!();
-    eprintln!("done. Add this line to your shell profile (~/.bashrc or ~/.zshrc):");
-    eprintln!();
-    eprintln!("    eval \"$(sagecred env --profile {key})\"");
-    eprintln!();
-    eprintln!(
+    crate::output::note("");
+    crate::output::note("done. Add this line to your shell profile (~/.bashrc or ~/.zshrc):");
+    crate::output::note("");
+    crate::output::note(&format!("    eval \"$(sagecred env --profile {key})\""));
+    crate::output::note("");
+    crate::output::note(&format!(
         "and check with `sagecred whoami --profile {key}`. Other shells: docs/shell-integration.md"
-    );
+    ));
     if ctx.output == OutputFormat::Json {
         output::print_json(&json!({
             "key_profile": key.as_str(),
@@ -382,38 +385,6 @@ pub(super) fn run_setup(ctx: &Context, args: &SetupArgs) -> Result<(), CliError>
         )));
     }
     Ok(())
-}
-
-/// How often setup asks S3 and SageMaker when they refuse right after an IAM change.
-const PROPAGATION_ATTEMPTS: u32 = 6;
-/// The pause between those attempts: about 25 seconds in all.
-const PROPAGATION_PAUSE: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// Codes with which AWS refuses a key or a grant it has not yet seen everywhere.
-const NOT_YET_CODES: &[&str] = &[
-    "InvalidAccessKeyId",
-    "InvalidClientTokenId",
-    "UnrecognizedClientException",
-];
-
-fn bucket_refused(outcome: &BucketAccess) -> bool {
-    match outcome {
-        BucketAccess::AccessDenied { .. } => true,
-        BucketAccess::Failed { status, code, .. } => {
-            *status == Some(403) || code.as_deref().is_some_and(|c| NOT_YET_CODES.contains(&c))
-        }
-        _ => false,
-    }
-}
-
-fn sagemaker_refused(outcome: &SageMakerAccess) -> bool {
-    match outcome {
-        SageMakerAccess::AccessDenied { .. } => true,
-        SageMakerAccess::Failed { status, code, .. } => {
-            *status == Some(403) || code.as_deref().is_some_and(|c| NOT_YET_CODES.contains(&c))
-        }
-        _ => false,
-    }
 }
 
 /// The SDK config of `profile` as the SDKs resolve it, in `region`.
@@ -442,20 +413,22 @@ fn setup_access_checks(
     p: &ProvisionArgs,
     prepared: &Prepared,
     changed: bool,
-) -> Result<Vec<doctor::Check>, CliError> {
+) -> Result<Vec<Check>, CliError> {
     let region = prepared.region.as_str();
     let bucket = p.bucket.as_str();
     let (config, profile, user) = if p.no_user {
-        (prepared.config.clone(), ctx.profile.as_str(), None)
+        (prepared.config.clone(), &ctx.profile, None)
     } else {
         (
             block_on(profile_config(prepared.key_profile.as_str(), region))?,
-            prepared.key_profile.as_str(),
+            &prepared.key_profile,
             Some(p.user_name.as_str()),
         )
     };
-    eprintln!();
-    eprintln!("testing access as profile `{profile}` (the guide's Part 3)...");
+    crate::output::note("");
+    crate::output::note(&format!(
+        "testing access as profile `{profile}` (the guide's Part 3)..."
+    ));
     let s3 = s3_client(&config);
     let mut outcome = block_on(check_bucket(&s3, bucket, region))?;
     if outcome == BucketAccess::NoSuchBucket {
@@ -474,42 +447,57 @@ fn setup_access_checks(
         if create {
             block_on(create_bucket(&s3_client(&prepared.config), bucket, region))?
                 .map_err(provision_error)?;
-            eprintln!(
+            crate::output::note(&format!(
                 "created bucket `{bucket}` in {region}: public access blocked, default encryption (SSE-S3) on"
-            );
+            ));
             outcome = block_on(check_bucket(&s3, bucket, region))?;
         }
     }
-    let mut sagemaker = block_on(list_training_jobs(&config))?;
-    let mut attempt = 1;
-    while changed
-        && attempt < PROPAGATION_ATTEMPTS
-        && (bucket_refused(&outcome) || sagemaker_refused(&sagemaker))
-    {
-        attempt += 1;
-        eprintln!(
-            "      refused; iam changes take a few seconds to reach s3 and sagemaker, trying again (attempt {attempt} of {PROPAGATION_ATTEMPTS})..."
-        );
-        std::thread::sleep(PROPAGATION_PAUSE);
-        outcome = block_on(check_bucket(&s3, bucket, region))?;
-        sagemaker = block_on(list_training_jobs(&config))?;
-    }
-    let target = doctor::AccessTarget {
-        bucket,
-        region,
-        profile,
-        user,
-        partition: prepared.desired.partition.as_str(),
-        provision_fix: format!(
-            "sagecred provision --profile {} --apply --role-name {} --policy-name {} --bucket {bucket}",
-            ctx.profile, p.role_name, p.policy_name
-        ),
+    let sagemaker = block_on(list_training_jobs(&config))?;
+    let mut first = Some((outcome, sagemaker));
+    let mut pacer = TokioPacer;
+    let (outcome, sagemaker) = block_on(probe_until_propagated(
+        Propagation::default(),
+        changed,
+        &mut pacer,
+        &mut |attempt, attempts| {
+            crate::output::note(&format!(
+                "      refused; iam changes take a few seconds to reach s3 and sagemaker, trying again (attempt {attempt} of {attempts})..."
+            ));
+        },
+        || {
+            let first = first.take();
+            let config = &config;
+            async move {
+                match first {
+                    Some(outcome) => outcome,
+                    None => probe_access(config, bucket, region).await,
+                }
+            }
+        },
+    ))?;
+    let target = AccessTarget {
+        bucket: bucket.to_owned(),
+        region: region.to_owned(),
+        profile: profile.clone(),
+        user: user.map(str::to_owned),
+        partition: prepared
+            .desired
+            .partition
+            .parse()
+            .unwrap_or(sagecred_core::Partition::Aws),
+        provision_fix: Fix::Provision {
+            role_name: p.role_name.clone(),
+            policy_name: p.policy_name.clone(),
+            bucket: Some(bucket.to_owned()),
+            admin_profile: Some(ctx.profile.clone()),
+        },
     };
     let checks = vec![
-        doctor::bucket_check(&target, &outcome),
-        doctor::sagemaker_check(&target, &sagemaker),
+        bucket_check(&target, &outcome),
+        sagemaker_check(&target, &sagemaker),
     ];
-    eprint!("{}", doctor::render_checks(&checks));
+    crate::output::eprint_text(&doctor::render_checks(&checks));
     Ok(checks)
 }
 

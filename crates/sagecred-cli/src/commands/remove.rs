@@ -36,7 +36,7 @@ pub(super) fn run(ctx: &Context, args: &RemoveArgs) -> Result<(), CliError> {
             .read_line(&mut answer)
             .map_err(|e| CliError::user(format!("reading the answer: {e}")))?;
         if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            eprintln!("nothing was removed");
+            crate::output::note("nothing was removed");
             return Ok(());
         }
     }
@@ -57,6 +57,6 @@ pub(super) fn run(ctx: &Context, args: &RemoveArgs) -> Result<(), CliError> {
         doc.remove_section(&key);
         Ok::<_, CliError>(())
     })?;
-    eprintln!("removed profile `{profile}`");
+    crate::output::note(&format!("removed profile `{profile}`"));
     Ok(())
 }

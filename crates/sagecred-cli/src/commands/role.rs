@@ -27,7 +27,7 @@ fn show(ctx: &Context) -> Result<(), CliError> {
     let profile = super::source::resolve_settings(ctx, &ctx.profile, section.as_ref());
     let resolution = profile.role(None, ctx.env.sagemaker_role.as_deref(), ctx.env.region());
     for skipped in &resolution.skipped {
-        eprintln!("warning: {skipped}; ignoring it");
+        crate::output::note(&format!("warning: {skipped}; ignoring it"));
     }
     let Some((arn, source)) = resolution.role else {
         return Err(CliError::config(format!(
@@ -59,14 +59,14 @@ fn set(ctx: &Context, arn: &str) -> Result<(), CliError> {
     if let Some(account) = current.as_ref().and_then(|p| p.get("aws_account_id"))
         && account != arn.account().as_str()
     {
-        eprintln!(
+        crate::output::note(&format!(
             "warning: the role is in account {} but profile `{}` signs in to account {account}",
             arn.account(),
             ctx.profile
-        );
+        ));
     }
     write_role(ctx, &arn, None)?;
-    eprintln!("profile `{}` now uses {arn}", ctx.profile);
+    crate::output::note(&format!("profile `{}` now uses {arn}", ctx.profile));
     Ok(())
 }
 
@@ -143,9 +143,9 @@ fn resolve(ctx: &Context, name: Option<&str>) -> Result<(), CliError> {
                 .map_err(|e| CliError::user(e.to_string()))?,
             };
             if code == "NoSuchEntity" {
-                eprintln!(
+                crate::output::note(&format!(
                     "warning: role `{role_name}` does not exist in account {account}; create it as the setup guide's Part 1 describes, or name the right one with --name"
-                );
+                ));
                 (arn, "assumed: the role does not exist yet")
             } else if code == "AccessDenied" || raw_status == Some(403) {
                 (

@@ -90,13 +90,13 @@ impl ProfileStore {
 /// Prints each step on stderr, so that stdout keeps only the summary.
 fn progress(event: RotateEvent) {
     match event {
-        RotateEvent::Done { step, detail } => eprintln!("[{step}] {detail}"),
+        RotateEvent::Done { step, detail } => crate::output::note(&format!("[{step}] {detail}")),
         RotateEvent::Verifying {
             attempt,
             max_attempts,
-        } => eprintln!(
+        } => crate::output::note(&format!(
             "      verifying the new key with STS (attempt {attempt} of {max_attempts})..."
-        ),
+        )),
         _ => {}
     }
 }

@@ -10,7 +10,7 @@ use crate::output;
 
 pub(super) fn run_init(args: &ShellInitArgs) -> Result<(), CliError> {
     match sagecred_shell::init_script(args.shell) {
-        Some(script) => output::print(script),
+        Some(script) => output::print_exact(script),
         None if args.shell == Shell::Cmd => Err(CliError::user(
             "cmd has no shell functions, so `sagecred use` cannot change a cmd window",
         )
@@ -27,7 +27,7 @@ pub(super) fn run_completions(args: &CompletionsArgs) -> Result<(), CliError> {
     clap_complete::generate(args.shell, &mut cmd, "sagecred", &mut buf);
     let text = String::from_utf8(buf)
         .map_err(|e| CliError::internal(format!("completion script is not UTF-8: {e}")))?;
-    output::print(&text)
+    output::print_exact(&text)
 }
 
 /// The roff man page of `sagecred`, or of one subcommand (`sagecred-configure(1)`).
@@ -62,7 +62,7 @@ pub fn man_page_commands() -> Vec<String> {
 
 pub(super) fn run_man(args: &crate::cli::ManArgs) -> Result<(), CliError> {
     if args.list {
-        return output::print(&(man_page_commands().join("\n") + "\n"));
+        return output::print_exact(&(man_page_commands().join("\n") + "\n"));
     }
-    output::print(&man_page(args.command.as_deref())?)
+    output::print_exact(&man_page(args.command.as_deref())?)
 }

@@ -761,7 +761,7 @@ fn pick_assignment(
             for (i, (a, r)) in many.iter().enumerate() {
                 menu.push_str(&format!("  {:>2}. {a}  {r}\n", i + 1));
             }
-            eprint!("{menu}");
+            crate::output::eprint_text(&menu);
             let answer = output::ask("Number: ")?;
             let index: usize = answer
                 .parse()

@@ -67,7 +67,7 @@ fn refuses_bad_files_and_writes_nothing() {
         ("Access key ID,Secret access key\n", "no access key"),
         (
             "Access key ID,Secret access key\nbad,x\n",
-            "row 2: access key id `bad`",
+            "row 2: access key id contains `b` at character 1",
         ),
     ];
     for (i, (text, expected)) in cases.iter().enumerate() {

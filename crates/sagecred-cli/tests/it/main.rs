@@ -5,9 +5,9 @@
 //! (`SAGECRED_MOTO_ENDPOINT`); nothing here reaches a real AWS endpoint.
 
 mod common;
-#[path = "../../../sagecred-sso/tests/it/emulator.rs"]
-mod emulator;
+use sagecred_test_support::sso_emulator as emulator;
 
+mod child_env;
 mod concurrency;
 mod configure;
 mod doctor;
@@ -15,6 +15,8 @@ mod import;
 mod interop;
 mod keychain;
 mod man;
+mod migrate_props;
+mod output_safety;
 mod profiles;
 mod provision;
 mod role;

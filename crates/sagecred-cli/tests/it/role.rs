@@ -48,7 +48,7 @@ fn set_then_show_with_its_source() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("account id `123`"),
+        stderr(&out).contains("account id is not valid: an account id is 12 digits"),
         "{}",
         stderr(&out)
     );

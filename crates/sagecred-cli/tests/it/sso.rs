@@ -548,3 +548,31 @@ fn doctor_fails_a_token_cache_others_can_read() {
         "{check}"
     );
 }
+
+#[test]
+fn doctor_tells_an_sso_profile_without_a_token_to_sign_in_with_sagecred() {
+    let t = Sso::new();
+    // No token was ever cached: the credentials cannot resolve.
+    let out = t.run(&["doctor", "--profile", &t.profile, "--output", "json"]);
+    let v: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
+    let check = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "credentials")
+        .unwrap()
+        .clone();
+    assert_eq!(check["status"], "fail", "{check}");
+    assert!(
+        check["reason"].as_str().unwrap().contains("(sso store)"),
+        "{check}"
+    );
+    // The same advice credential-process and exec give; never `aws sso login`.
+    assert_eq!(
+        check["fix"],
+        format!("sagecred login --profile {}", t.profile),
+        "{check}"
+    );
+    assert!(!stdout(&out).contains("aws sso login"), "{}", stdout(&out));
+}

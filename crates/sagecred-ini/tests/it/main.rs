@@ -7,3 +7,4 @@ mod lookup;
 mod preserve;
 mod props;
 mod store;
+mod store_conformance;
