@@ -173,12 +173,16 @@ pub enum Command {
         refreshed ends with `run sagecred login` unless --login is given.")]
     CredentialProcess(CredentialProcessArgs),
 
-    /// Move plaintext keys from ~/.aws/credentials into the keychain
+    /// Move plaintext keys into the keychain, or keys between any two stores (--to)
     #[command(after_help = "Examples:\n  \
         sagecred migrate --profile dev --dry-run\n  \
-        sagecred migrate --all\n\n\
-        Each key is written to the keychain and read back before its plaintext lines are\n\
-        removed; every other byte of both files is kept.")]
+        sagecred migrate --all\n  \
+        sagecred migrate --to encrypted-file --all            # a headless box: keys into age files\n  \
+        sagecred migrate --to keychain --profile dev          # back from any store\n\n\
+        Without --to, plaintext keys move into --store (the keychain): each key is written and\n\
+        read back before its plaintext lines are removed; every other byte of both files is kept.\n\
+        With --to, each key is written to the target store and read back from it before it is\n\
+        deleted from the store it came from.")]
     Migrate(MigrateArgs),
 
     /// Run a command with the profile's temporary credentials in its environment
@@ -659,6 +663,11 @@ pub struct MigrateArgs {
     /// Where to move the keys
     #[arg(long, value_parser = StoreParser, default_value_t = StoreKind::Keychain)]
     pub store: StoreKind,
+
+    /// Move keys from whatever store holds them now into this one (any two stores); with
+    /// --all, every profile whose key lives elsewhere
+    #[arg(long, value_parser = StoreParser, conflicts_with = "store")]
+    pub to: Option<StoreKind>,
 }
 
 /// Arguments of `exec`.

@@ -6,6 +6,7 @@
 //! run this same binary again as a child on the ignored [`child::entry_point`] test.
 
 mod child;
+mod conformance;
 mod faults;
 mod interop;
 #[cfg(target_os = "linux")]

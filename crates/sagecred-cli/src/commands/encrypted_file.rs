@@ -54,14 +54,14 @@ pub(crate) fn open(ctx: &Context) -> Result<EncryptedFileStore, CliError> {
 /// `sagecred lock`: forgets every unlocked identity of this login session.
 pub(crate) fn run_lock(_ctx: &Context) -> Result<(), CliError> {
     if !SessionKeyring::available() {
-        crate::output::note(&format!(
+        crate::output::note(
             "this login session has no session keyring, so nothing is kept unlocked: \
-             every read asks for the passphrase"
-        ));
+             every read asks for the passphrase",
+        );
         return Ok(());
     }
     match SessionKeyring::forget_all() {
-        0 => crate::output::note(&format!("nothing was unlocked in this login session")),
+        0 => crate::output::note("nothing was unlocked in this login session"),
         n => crate::output::note(&format!(
             "locked: forgot {n} unlocked identit{}",
             if n == 1 { "y" } else { "ies" }

@@ -43,7 +43,11 @@ pub(super) fn run(ctx: &Context, args: &MigrateArgs, to: StoreKind) -> Result<()
             .filter_map(|n| n.parse().ok())
             .collect()
     } else {
-        if !set.profile_names().iter().any(|n| n == ctx.profile.as_str()) {
+        if !set
+            .profile_names()
+            .iter()
+            .any(|n| n == ctx.profile.as_str())
+        {
             return Err(source::unknown_profile(ctx, &ctx.profile));
         }
         vec![ctx.profile.clone()]
@@ -103,7 +107,9 @@ pub(super) fn run(ctx: &Context, args: &MigrateArgs, to: StoreKind) -> Result<()
         }
         OutputFormat::Text => {
             if moves.is_empty() {
-                crate::output::note(&format!("no profile keeps a key outside the {to} store; nothing to migrate"));
+                crate::output::note(&format!(
+                    "no profile keeps a key outside the {to} store; nothing to migrate"
+                ));
             }
             Ok(())
         }
@@ -162,10 +168,10 @@ fn point_config_at(ctx: &Context, name: &ProfileName, to: StoreKind) -> Result<(
                 doc.set(&section, "credential_process", line);
             }
             None => {
-                let ours = doc
-                    .section(&section)
-                    .and_then(|s| s.get("credential_process"))
-                    .is_some_and(|l| matches!(ProcessLine::parse(l), Ok(Some(_))));
+                let ours = doc.section(&section).is_some_and(|s| {
+                    s.get("credential_process")
+                        .is_some_and(|l| matches!(ProcessLine::parse(l), Ok(Some(_))))
+                });
                 if ours {
                     doc.remove(&section, "credential_process");
                 }

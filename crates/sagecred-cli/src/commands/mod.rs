@@ -13,6 +13,7 @@ mod exec;
 mod import;
 mod keys;
 mod migrate;
+mod migrate_to;
 mod profiles;
 mod provision;
 mod remove;

@@ -11,6 +11,7 @@ mod child_env;
 mod concurrency;
 mod configure;
 mod doctor;
+mod encrypted_file;
 mod import;
 mod interop;
 mod keychain;
