@@ -50,30 +50,7 @@ fn is_root() -> bool {
 
 /// Installs the missing packages. Debian packages need root (or sudo).
 pub(crate) fn install() -> Result {
-    let missing: Vec<&str> = DEBIAN_PACKAGES
-        .iter()
-        .copied()
-        .filter(|p| !dpkg_installed(p))
-        .collect();
-    if !missing.is_empty() {
-        let sudo = if is_root() { None } else { Some("sudo") };
-        let apt = |args: &[&str]| {
-            let mut cmd = match sudo {
-                Some(s) => {
-                    let mut c = Command::new(s);
-                    c.arg("apt-get");
-                    c
-                }
-                None => Command::new("apt-get"),
-            };
-            cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-            cmd
-        };
-        run(&mut apt(&["update", "-qq"]))?;
-        let mut install = apt(&["install", "-y", "-qq", "--no-install-recommends"]);
-        install.args(&missing);
-        run(&mut install)?;
-    }
+    ensure_debian(DEBIAN_PACKAGES)?;
     if !python_has("moto, boto3, flask, pyrage") {
         run(Command::new("python3")
             .args([
@@ -86,6 +63,52 @@ pub(crate) fn install() -> Result {
             .args(PYPI_PACKAGES))?;
     }
     Ok(())
+}
+
+/// Installs those of `packages` that are missing, with apt-get (through sudo unless root).
+pub(crate) fn ensure_debian(packages: &[&str]) -> Result {
+    let missing: Vec<&str> = packages
+        .iter()
+        .copied()
+        .filter(|p| !dpkg_installed(p))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let sudo = if is_root() { None } else { Some("sudo") };
+    let apt = |args: &[&str]| {
+        let mut cmd = match sudo {
+            Some(s) => {
+                let mut c = Command::new(s);
+                c.arg("apt-get");
+                c
+            }
+            None => Command::new("apt-get"),
+        };
+        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        cmd
+    };
+    run(&mut apt(&["update", "-qq"]))?;
+    let mut install = apt(&["install", "-y", "-qq", "--no-install-recommends"]);
+    install.args(&missing);
+    run(&mut install)
+}
+
+/// Fails with a clear message when one of `packages` is not installed.
+pub(crate) fn check_debian(packages: &[&str]) -> Result {
+    let missing: Vec<&str> = packages
+        .iter()
+        .copied()
+        .filter(|p| !dpkg_installed(p))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "missing Debian packages: {}; run without --no-install, or apt-get install them",
+            missing.join(" ")
+        ))
+    }
 }
 
 /// Fails with a clear message when something the tests need is missing.

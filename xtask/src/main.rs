@@ -3,6 +3,9 @@
 //! * `test`: install what the tests need (Debian packages, moto and boto3 from PyPI), start
 //!   a moto server on loopback and a private Secret Service (gnome-keyring on its own
 //!   D-Bus), run fmt, clippy, doc and the whole test suite, and stop both. `.ci/run` runs exactly this.
+//!   It ends with the `windows` task.
+//! * `windows`: cross-build the workspace for Windows (Debian's Rust and mingw), and run the
+//!   core, INI, shell and keychain tests and end-to-end checks of `sagecred.exe` under Wine.
 //! * `services`: start the test services and print the variables that point at them, for
 //!   running single tests by hand.
 //!
@@ -18,6 +21,7 @@ mod bench;
 mod demo;
 mod deps;
 mod man;
+mod windows;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -33,6 +37,9 @@ tasks:
   test        install test dependencies, start moto and a Secret Service, run fmt/clippy/doc/tests, stop them
   test --no-install
               the same without installing packages (they must already be there)
+  windows     cross-build for x86_64-pc-windows-gnu and run the Windows tests under Wine
+  windows --no-install
+              the same without installing the Debian packages
   services    start moto and print the environment for running tests by hand (Ctrl-C stops)
   bench       time `sagecred env` against /bin/true and the AWS CLI (release build)
   bench --quick
@@ -46,6 +53,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test(&args[1..]),
         Some("services") => services(),
+        Some("windows") => windows::windows(&args[1..]),
         Some("bench") => bench::bench(&args[1..]),
         Some("man") => man::man(),
         Some("demo") => demo::demo(),
@@ -139,6 +147,8 @@ fn test(args: &[String]) -> Result {
     drop(keyring);
     drop(moto);
     outcome?;
+    // Windows: the cross-build and the tests under Wine.
+    windows::windows(args)?;
     eprintln!(
         "xtask: all checks passed in {:.0}s",
         started.elapsed().as_secs_f64()

@@ -533,6 +533,10 @@ pub struct ConfigureArgs {
     /// Where to keep the keys
     #[arg(long, value_parser = StoreParser, default_value_t = StoreKind::Keychain)]
     pub store: StoreKind,
+
+    /// With --store file: write the keys even into a credentials file other users can read
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Arguments of `import`.
@@ -549,6 +553,10 @@ pub struct ImportArgs {
     /// Where to keep the keys
     #[arg(long, value_parser = StoreParser, default_value_t = StoreKind::Keychain)]
     pub store: StoreKind,
+
+    /// With --store file: write the keys even into a credentials file other users can read
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// What `provision`, `teardown` and `setup` manage.

@@ -41,7 +41,7 @@ impl Env {
         let os = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
         let text = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         Self {
-            home: os("HOME").map(PathBuf::from).or_else(dirs::home_dir),
+            home: home_dir(os),
             aws_config_file: os("AWS_CONFIG_FILE"),
             aws_shared_credentials_file: os("AWS_SHARED_CREDENTIALS_FILE"),
             aws_profile: text("AWS_PROFILE"),
@@ -90,6 +90,27 @@ impl Env {
             .as_deref()
             .or(self.aws_default_region.as_deref())
     }
+}
+
+/// The home directory as the AWS SDKs find it, on aws-config's rule: `HOME`, and on Windows
+/// then `USERPROFILE`, then `HOMEDRIVE` followed by `HOMEPATH`; the system's answer last.
+///
+/// botocore (Python's `expanduser`) skips `HOME` on Windows; the two agree whenever `HOME`
+/// is unset, as it is outside POSIX-like shells such as Git Bash.
+fn home_dir(os: impl Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
+    if let Some(home) = os("HOME") {
+        return Some(PathBuf::from(home));
+    }
+    if cfg!(windows) {
+        if let Some(profile) = os("USERPROFILE") {
+            return Some(PathBuf::from(profile));
+        }
+        if let (Some(mut drive), Some(path)) = (os("HOMEDRIVE"), os("HOMEPATH")) {
+            drive.push(path);
+            return Some(PathBuf::from(drive));
+        }
+    }
+    dirs::home_dir()
 }
 
 /// Everything a command needs to know before it starts.

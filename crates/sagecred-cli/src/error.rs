@@ -102,7 +102,9 @@ impl CliError {
         self.kind
     }
 
-    /// Prints the error to stderr and returns its exit code.
+    /// Prints the error to stderr and returns its exit code. The message and hint were
+    /// escaped when the error was built.
+    #[allow(clippy::print_stderr)] // The one error sink; values are escaped in `new`.
     pub(crate) fn report(&self) -> ExitCode {
         if self.kind != ErrorKind::BrokenPipe {
             eprintln!("error: {}", self.message);
@@ -136,21 +138,52 @@ impl From<std::io::Error> for CliError {
 
 impl From<sagecred_ini::IniError> for CliError {
     fn from(err: sagecred_ini::IniError) -> Self {
-        match &err {
-            sagecred_ini::IniError::Parse { path, .. } => {
-                Self::config(err.to_string()).with_hint(format!(
-                    "fix that line of {} and run the command again; nothing was written",
-                    path.display()
-                ))
-            }
-            _ => Self::config(err.to_string()),
-        }
+        from_ini(&err)
     }
+}
+
+/// Maps an AWS-file error: a malformed or oversized file is exit 3; a target sagecred
+/// refuses to write (not a regular file, read-only, open to other users) is exit 2.
+fn from_ini(err: &sagecred_ini::IniError) -> CliError {
+    use sagecred_ini::IniError;
+    match err {
+        IniError::Parse { path, .. } => CliError::config(err.to_string()).with_hint(format!(
+            "fix that line of {} and run the command again; nothing was written",
+            path.display()
+        )),
+        // One line: the message says what the path is and that nothing was written.
+        IniError::NotAFile { .. } => CliError::user(err.to_string()),
+        IniError::ReadOnly { path, .. } => CliError::user(err.to_string()).with_hint(format!(
+            "nothing was written; make it writable with `chmod 600 {}` to let sagecred change it",
+            path.display()
+        )),
+        IniError::NotPrivate { path, .. } => CliError::user(err.to_string()).with_hint(format!(
+            "nothing was written; make it private with `chmod 600 {}` (`configure` and `import` \
+             take --force to write to it as it is)",
+            path.display()
+        )),
+        _ => CliError::config(err.to_string()),
+    }
+}
+
+/// The AWS-file refusal inside a store error, if that is what it is: the plaintext store
+/// reports them with the `IniError` as the source.
+fn ini_refusal(err: &sagecred_core::StoreError) -> Option<&sagecred_ini::IniError> {
+    use sagecred_ini::IniError;
+    let ini = std::error::Error::source(err)?.downcast_ref::<IniError>()?;
+    matches!(
+        ini,
+        IniError::NotAFile { .. } | IniError::ReadOnly { .. } | IniError::NotPrivate { .. }
+    )
+    .then_some(ini)
 }
 
 impl From<sagecred_core::StoreError> for CliError {
     fn from(err: sagecred_core::StoreError) -> Self {
         use sagecred_core::StoreError;
+        if let Some(ini) = ini_refusal(&err) {
+            return from_ini(ini);
+        }
         match &err {
             StoreError::NotFound { profile, .. } => Self::user(err.to_string()).with_hint(format!(
                 "run `sagecred configure --profile {profile}` to store keys for it"

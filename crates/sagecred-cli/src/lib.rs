@@ -3,14 +3,15 @@
 //! This is the only crate that reads the process environment, resolves `~`, talks to the
 //! terminal and decides exit codes. The libraries are handed paths and values.
 #![warn(missing_docs)]
-// The CLI is the one place allowed to print: stdout for what consumers parse, stderr for
-// diagnostics.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+// The CLI is the one crate that prints, and within it only `output.rs` and `error.rs` may:
+// every other module goes through `output`, which escapes control characters, so the
+// workspace's `print_stdout`/`print_stderr` lints stay on here.
 
 mod cli;
 mod commands;
 mod context;
 mod error;
+mod fast;
 mod output;
 
 use std::process::ExitCode;
@@ -23,13 +24,29 @@ pub use error::{CliError, ErrorKind};
 
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
-    if cli.global.debug {
-        init_debug_logging();
-    }
-    match commands::dispatch(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => err.report(),
+    ExitCode::from(run_to_code())
+}
+
+/// [`run`], with the exit code as a number, for an entry point that returns it to C.
+pub fn run_to_code() -> u8 {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // The shell-start path: a plain `env` skips building clap's command tree.
+    let result = match fast::env_args(&args) {
+        Some((global, env)) => commands::run_env_fast(&global, &env),
+        None => {
+            let cli = Cli::parse_from(args);
+            if cli.global.debug {
+                init_debug_logging();
+            }
+            commands::dispatch(cli)
+        }
+    };
+    match result {
+        Ok(()) => 0,
+        Err(err) => {
+            let _ = err.report();
+            err.kind().exit_code()
+        }
     }
 }
 

@@ -65,6 +65,15 @@ pub enum ValidationError {
         /// The rule, in words.
         rule: &'static str,
     },
+    /// A value that may be a secret in the wrong place (an access key id can be a pasted
+    /// secret) was refused. The error describes it without repeating it.
+    #[error("{what} is not valid: {problem}")]
+    Undisclosed {
+        /// What kind of value it was meant to be.
+        what: &'static str,
+        /// What is wrong (length, kind of character and its position), in words.
+        problem: String,
+    },
     /// The value does not have the required shape.
     #[error("{what} is not valid: {rule}")]
     BadFormat {
@@ -86,6 +95,19 @@ fn describe(c: char) -> String {
     }
 }
 
+/// The kind of a character, without the character itself when it is a letter or digit
+/// (which could be part of a secret).
+pub(crate) fn describe_class(c: char) -> String {
+    match c {
+        c if c.is_ascii_lowercase() => "a lower-case letter".to_owned(),
+        c if c.is_ascii_uppercase() => "an upper-case letter".to_owned(),
+        c if c.is_ascii_digit() => "a digit".to_owned(),
+        c if c.is_ascii_punctuation() => format!("`{c}`"),
+        c if c.is_whitespace() || c.is_control() => describe(c),
+        _ => "a non-ASCII character".to_owned(),
+    }
+}
+
 fn check_chars(
     what: &'static str,
     value: &str,
@@ -95,7 +117,7 @@ fn check_chars(
     match value.chars().enumerate().find(|&(_, c)| !allowed(c)) {
         Some((i, c)) => Err(ValidationError::BadCharacter {
             what,
-            found: describe(c),
+            found: describe_class(c),
             position: i + 1,
             rule,
         }),
@@ -310,17 +332,35 @@ impl AccessKeyId {
 impl FromStr for AccessKeyId {
     type Err = ValidationError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        // The value is never repeated in the error: a key id that fails these rules is
+        // often the secret, pasted into the wrong field or line.
         const WHAT: &str = "access key id";
         const RULE: &str = "an access key id is 16 to 128 upper-case letters and digits, like AKIAIOSFODNN7EXAMPLE";
-        check_len(WHAT, s, MAX_ACCESS_KEY_ID_LEN)?;
-        check_chars(WHAT, s, RULE, |c| {
-            c.is_ascii_uppercase() || c.is_ascii_digit()
-        })?;
-        if s.len() < 16 {
-            return Err(ValidationError::BadFormat {
-                what: WHAT,
-                rule: RULE,
-            });
+        let refuse = |problem: String| ValidationError::Undisclosed {
+            what: WHAT,
+            problem: format!("{problem}; {RULE}"),
+        };
+        if s.is_empty() {
+            return Err(ValidationError::Empty { what: WHAT });
+        }
+        // A bound before anything reads the value through.
+        if s.len() > MAX_ACCESS_KEY_ID_LEN * 4 {
+            return Err(refuse(format!("it is {} bytes long", s.len())));
+        }
+        if let Some((i, c)) = s
+            .chars()
+            .enumerate()
+            .find(|(_, c)| !(c.is_ascii_uppercase() || c.is_ascii_digit()))
+        {
+            return Err(refuse(format!(
+                "character {} is {}",
+                i + 1,
+                describe_class(c)
+            )));
+        }
+        let n = s.chars().count();
+        if !(16..=MAX_ACCESS_KEY_ID_LEN).contains(&n) {
+            return Err(refuse(format!("it is {n} characters long")));
         }
         Ok(Self(s.to_owned()))
     }
@@ -576,9 +616,12 @@ mod tests {
         ];
         for (what, err) in &cases {
             assert!(err.starts_with(what), "{err}");
-            assert!(err.contains("characters long; at most"), "{err}");
+            assert!(
+                err.contains("characters long; at most") || err.contains("bytes long"),
+                "{err}"
+            );
             assert!(!err.contains(canary), "{err}");
-            assert!(err.len() < 120, "{err}");
+            assert!(err.len() < 200, "{err}");
         }
         // Just past each bound.
         assert!(
@@ -675,6 +718,33 @@ mod tests {
         ] {
             assert!(bad.parse::<AccessKeyId>().is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn a_refused_access_key_id_is_never_repeated() {
+        // The secret pasted where the key id goes: the error says what is wrong, not what
+        // was given.
+        let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        let e = secret.parse::<AccessKeyId>().unwrap_err().to_string();
+        assert!(!e.contains("wJalr") && !e.contains("EXAMPLEKEY"), "{e}");
+        assert!(
+            e.starts_with("access key id is not valid: character 1 is a lower-case letter"),
+            "{e}"
+        );
+        let e = "AKIA".parse::<AccessKeyId>().unwrap_err().to_string();
+        assert!(
+            e.contains("it is 4 characters long") && !e.contains("`AKIA`"),
+            "{e}"
+        );
+        let e = "A"
+            .repeat(200)
+            .parse::<AccessKeyId>()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("it is 200 characters long") && !e.contains("AAAAA"),
+            "{e}"
+        );
     }
 
     #[test]

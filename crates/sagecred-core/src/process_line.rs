@@ -2,7 +2,8 @@
 //! lives in one of its stores, rendered and parsed here and nowhere else.
 //!
 //! A line of ours names this binary by absolute path, the `credential-process`
-//! subcommand, the profile and (for every store but the default keychain) the store:
+//! subcommand, the profile and (for every store but the default keychain) the store,
+//! joined and split with the platform's rules by `sagecred_shell::argv`:
 //!
 //! ```text
 //! /usr/local/bin/sagecred credential-process --profile dev --store keyutils
@@ -12,6 +13,8 @@
 //! the profile's source is then a foreign process.
 
 use std::fmt;
+
+use sagecred_shell::argv;
 
 use crate::{ProfileName, StoreKind};
 
@@ -63,9 +66,10 @@ pub enum ProcessLineError {
     /// A flag at the end of the line has no value.
     #[error("{0} has no value")]
     MissingValue(&'static str),
-    /// A word cannot be quoted safely (a control character in the binary's path).
-    #[error("the path of the sagecred binary holds a character no shell can carry")]
-    Unquotable,
+    /// A word cannot be written in a command line this platform's SDKs split back
+    /// (a control character in the binary's path, a `%` on Windows).
+    #[error(transparent)]
+    Unwritable(#[from] sagecred_shell::argv::ArgvError),
     /// The store given to [`ProcessLine::new`] is not served through `credential_process`.
     #[error("the {0} store needs no credential_process line")]
     NoLineNeeded(StoreKind),
@@ -89,14 +93,15 @@ impl ProcessLine {
         })
     }
 
-    /// The line as it goes into `~/.aws/config`. Every word is quoted through one
-    /// function, as the SDKs split the line (a POSIX shell, or shlex).
+    /// The line as it goes into `~/.aws/config`, joined with the rules of the platform
+    /// whose SDKs will split it (`sagecred_shell::argv`: a POSIX shell or shlex;
+    /// `CommandLineToArgvW` and cmd.exe on Windows).
     ///
     /// ```
     /// use sagecred_core::{ProcessLine, StoreKind};
-    /// let line = ProcessLine::new("/opt/my tools/sagecred", "dev".parse()?, StoreKind::Keyutils)?;
+    /// let line = ProcessLine::new("/usr/local/bin/sagecred", "dev".parse()?, StoreKind::Keyutils)?;
     /// let text = line.render()?;
-    /// assert_eq!(text, "'/opt/my tools/sagecred' credential-process --profile dev --store keyutils");
+    /// assert_eq!(text, "/usr/local/bin/sagecred credential-process --profile dev --store keyutils");
     /// assert_eq!(ProcessLine::parse(&text)?, Some(line));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -111,7 +116,7 @@ impl ProcessLine {
             words.extend(["--store", self.store.as_str()]);
         }
         words.extend(self.extra.iter().map(String::as_str));
-        join_words(&words)
+        Ok(argv::join(argv::Rules::native(), &words)?)
     }
 
     /// Reads a `credential_process` value: `Ok(Some)` for a line of ours, `Ok(None)` for
@@ -128,7 +133,8 @@ impl ProcessLine {
     /// # Ok::<(), sagecred_core::ProcessLineError>(())
     /// ```
     pub fn parse(line: &str) -> Result<Option<Self>, ProcessLineError> {
-        let Some(words) = split_words(line) else {
+        // A line no reader could split (an unclosed quote) is nobody's we can serve.
+        let Ok(words) = argv::split(argv::Rules::native(), line) else {
             return Ok(None);
         };
         let mut words = words.into_iter();
@@ -183,81 +189,6 @@ fn is_sagecred(program: &str) -> bool {
     name.starts_with("sagecred")
 }
 
-/// Joins words into one line that a POSIX shell (and Python's shlex) splits back into
-/// the same words. The one quoting function for `credential_process` lines.
-fn join_words(words: &[&str]) -> Result<String, ProcessLineError> {
-    let mut out = String::new();
-    for (i, word) in words.iter().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        let quoted = sagecred_shell::quote_posix(word).map_err(|_| ProcessLineError::Unquotable)?;
-        out.push_str(&quoted);
-    }
-    Ok(out)
-}
-
-/// Splits a line into words as a POSIX shell would (single quotes, double quotes with
-/// their four escapes, backslashes), without any expansion. `None` for a line no shell
-/// could split (an unclosed quote): such a line is nobody's we can serve.
-fn split_words(line: &str) -> Option<Vec<String>> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            ' ' | '\t' | '\n' => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next()? {
-                        '\'' => break,
-                        other => word.push(other),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next()? {
-                        '"' => break,
-                        '\\' => match chars.next()? {
-                            e @ ('"' | '\\' | '$' | '`') => word.push(e),
-                            '\n' => {}
-                            other => {
-                                word.push('\\');
-                                word.push(other);
-                            }
-                        },
-                        other => word.push(other),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                match chars.next() {
-                    Some('\n') | None => {}
-                    Some(other) => word.push(other),
-                }
-            }
-            other => {
-                in_word = true;
-                word.push(other);
-            }
-        }
-    }
-    if in_word {
-        words.push(word);
-    }
-    Some(words)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,12 +219,19 @@ mod tests {
 
     #[test]
     fn quoted_paths_round_trip() {
-        for path in [
-            "/opt/it's here/sagecred",
-            "/tmp/a b/sagecred",
-            "C:\\Program Files\\sagecred.exe",
-            "/x/$HOME/`id`/sagecred",
-        ] {
+        let paths: &[&str] = if cfg!(windows) {
+            &[
+                r"C:\Program Files\sagecred\sagecred.exe",
+                r"D:\a&b\sagecred.exe",
+            ]
+        } else {
+            &[
+                "/opt/it's here/sagecred",
+                "/tmp/a b/sagecred",
+                "/x/$HOME/`id`/sagecred",
+            ]
+        };
+        for path in paths.iter().copied() {
             let line = ProcessLine::new(path, dev(), StoreKind::Keychain).unwrap();
             let back = ProcessLine::parse(&line.render().unwrap()).unwrap();
             assert_eq!(back, Some(line), "{path}");
@@ -301,6 +239,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn double_quoted_and_equals_forms_parse() {
         let line =
             ProcessLine::parse(r#""/opt/my dir/sagecred" credential-process --profile=dev --store=keyutils --no-session"#)

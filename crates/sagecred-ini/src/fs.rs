@@ -6,19 +6,28 @@
 //! processes serialise on an advisory lock on a sidecar `<name>.lock` file, which is left
 //! in place: deleting it while another process waits on it would let two writers in.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::fs::{self, File, Metadata, OpenOptions};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::document::{Document, FileKind, ParseError};
 
+/// The largest AWS file sagecred reads: 64 MiB.
+///
+/// A config file with 10,000 profiles is some 1.5 MB; the limit leaves forty times that
+/// and keeps a hostile path (`/dev/zero`, a huge file) from filling memory.
+pub const MAX_FILE_LEN: u64 = 64 * 1024 * 1024;
+
 /// Why reading or writing an AWS shared file failed.
+///
+/// No variant quotes the file's contents: messages name the file, the line, and what is
+/// wrong, because the contents may be secrets.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum IniError {
-    /// The file is not valid by AWS's rules; the message names the line and never
-    /// quotes a secret.
-    #[error("{}:{}: {}", path.display(), source.line, source.message)]
+    /// The file is not valid by AWS's rules; the message names the line and the kind of
+    /// error, and quotes nothing of the file.
+    #[error("line {} of {}: {}", source.line, path.display(), source.kind)]
     Parse {
         /// The file, as the caller named it.
         path: PathBuf,
@@ -35,6 +44,47 @@ pub enum IniError {
         /// The operating system's error.
         source: io::Error,
     },
+    /// The path (or the file a symlink leads to) exists but is not a regular file: a
+    /// device, a FIFO, a socket or a directory. Nothing was written and nothing was
+    /// created beside it.
+    #[error("cannot {action} {}: {}", path.display(), describe_target(path, target, file_type))]
+    NotAFile {
+        /// The path as the caller named it.
+        path: PathBuf,
+        /// Where symlinks led: the path that is not a regular file.
+        target: PathBuf,
+        /// What it is instead, such as "a character device".
+        file_type: &'static str,
+        /// What was refused: "write", "read" or "lock".
+        action: &'static str,
+    },
+    /// The file is read-only (its owner may not write it), and sagecred does not replace
+    /// a file its owner protected.
+    #[error("{} is read-only{}; sagecred will not replace it", path.display(), describe_mode(*mode))]
+    ReadOnly {
+        /// The path as the caller named it.
+        path: PathBuf,
+        /// Its permission bits (Unix only).
+        mode: Option<u32>,
+    },
+    /// Secrets were to be written to an existing file that other users may read or
+    /// write (group or other permission bits are set). Unix only.
+    #[error(
+        "{} is open to other users (mode {mode:04o}); refusing to write secrets to it",
+        path.display()
+    )]
+    NotPrivate {
+        /// The path as the caller named it.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// The file is larger than [`MAX_FILE_LEN`].
+    #[error("{} is larger than {} MiB, too large to be an AWS profile file", path.display(), MAX_FILE_LEN >> 20)]
+    TooLarge {
+        /// The path as the caller named it.
+        path: PathBuf,
+    },
 }
 
 impl IniError {
@@ -48,20 +98,214 @@ impl IniError {
     }
 }
 
+/// "it is a character device, not a regular file", naming the symlink's destination when
+/// there is one.
+fn describe_target(path: &Path, target: &Path, file_type: &str) -> String {
+    if path == target {
+        format!("it is {file_type}, not a regular file")
+    } else {
+        format!(
+            "it leads to {}, which is {file_type}, not a regular file",
+            target.display()
+        )
+    }
+}
+
+fn describe_mode(mode: Option<u32>) -> String {
+    mode.map(|m| format!(" (mode {m:04o})")).unwrap_or_default()
+}
+
+/// What a write is allowed to do to an existing file.
+///
+/// The default writes anything but secrets. [`WriteOptions::secrets`] marks writes that
+/// put secrets into the file: those refuse an existing file that other users may read
+/// ([`IniError::NotPrivate`]) unless [`WriteOptions::force`] is set. Whatever the options,
+/// a write never replaces something that is not a regular file ([`IniError::NotAFile`])
+/// or a read-only file ([`IniError::ReadOnly`]).
+///
+/// ```
+/// use sagecred_ini::WriteOptions;
+///
+/// let options = WriteOptions::default().secrets(true).force(false);
+/// assert!(options.holds_secrets());
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteOptions {
+    secrets: bool,
+    force: bool,
+}
+
+impl WriteOptions {
+    /// Marks the write as putting secrets into the file.
+    #[must_use]
+    pub fn secrets(mut self, secrets: bool) -> Self {
+        self.secrets = secrets;
+        self
+    }
+
+    /// Writes secrets even into a file other users may read; its mode is left as it is.
+    #[must_use]
+    pub fn force(mut self, force: bool) -> Self {
+        self.force = force;
+        self
+    }
+
+    /// Whether the write puts secrets into the file.
+    pub fn holds_secrets(self) -> bool {
+        self.secrets
+    }
+}
+
 /// Reads and parses a file; a missing file reads as empty.
 pub(crate) fn read_document(path: &Path, kind: FileKind) -> Result<Document, IniError> {
-    let text = read_text(path)?;
+    let text = read_text(path, path)?;
     Document::parse_owned(text, kind).map_err(|source| IniError::Parse {
         path: path.to_owned(),
         source,
     })
 }
 
-fn read_text(path: &Path) -> Result<String, IniError> {
-    match fs::read_to_string(path) {
-        Ok(text) => Ok(text),
-        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(String::new()),
-        Err(err) => Err(IniError::io("reading", path)(err)),
+/// Reads the file at `target` (named `path` by the caller) as text; a missing file is
+/// empty. See [`open_for_reading`] for what is read besides regular files.
+fn read_text(target: &Path, path: &Path) -> Result<String, IniError> {
+    let Some((file, meta)) = open_for_reading(target, path)? else {
+        return Ok(String::new());
+    };
+    let mut bytes = Vec::with_capacity(meta.len().min(MAX_FILE_LEN) as usize);
+    file.take(MAX_FILE_LEN + 1)
+        .read_to_end(&mut bytes)
+        .map_err(IniError::io("reading", path))?;
+    if bytes.len() as u64 > MAX_FILE_LEN {
+        return Err(IniError::TooLarge {
+            path: path.to_owned(),
+        });
+    }
+    String::from_utf8(bytes).map_err(|_| IniError::io("reading", path)(not_utf8()))
+}
+
+/// The error `fs::read_to_string` gives for text that is not UTF-8.
+pub(crate) fn not_utf8() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        "stream did not contain valid UTF-8",
+    )
+}
+
+/// Opens a file to read it, or `None` when it does not exist.
+///
+/// Regular files are read, and so are character devices (an empty `/dev/null` config has
+/// no profiles) and FIFOs. Neither ever blocks the open: a FIFO without a writer reads as
+/// empty, and a FIFO with one (a shell's `<(...)`) is read to its end; a character device
+/// is read without waiting, so a terminal gives an error instead of a hang. Directories,
+/// sockets and block devices are [`IniError::NotAFile`]. A regular file larger than
+/// [`MAX_FILE_LEN`] is [`IniError::TooLarge`]; callers bound what they read from the
+/// others.
+pub(crate) fn open_for_reading(
+    target: &Path,
+    path: &Path,
+) -> Result<Option<(File, Metadata)>, IniError> {
+    let meta = match fs::metadata(target) {
+        Ok(meta) => meta,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(IniError::io("reading", path)(err)),
+    };
+    if !readable_type(&meta.file_type()) {
+        return Err(not_a_file(path, target, &meta.file_type(), "read"));
+    }
+    if meta.is_file() && meta.len() > MAX_FILE_LEN {
+        return Err(IniError::TooLarge {
+            path: path.to_owned(),
+        });
+    }
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let flags = rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY;
+        options.custom_flags(flags.bits() as i32);
+    }
+    let file = match options.open(target) {
+        Ok(file) => file,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(IniError::io("reading", path)(err)),
+    };
+    // The path may have changed between the two looks; trust the open file.
+    let meta = file
+        .metadata()
+        .map_err(IniError::io("reading metadata of", path))?;
+    if !readable_type(&meta.file_type()) {
+        return Err(not_a_file(path, target, &meta.file_type(), "read"));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if meta.file_type().is_fifo() {
+            // Opened without waiting for a writer; now wait for data as an ordinary
+            // read does. A FIFO with no writer reads as at its end at once.
+            let flags = rustix::fs::fcntl_getfl(&file)
+                .map_err(|e| IniError::io("reading", path)(e.into()))?;
+            rustix::fs::fcntl_setfl(&file, flags - rustix::fs::OFlags::NONBLOCK)
+                .map_err(|e| IniError::io("reading", path)(e.into()))?;
+        }
+    }
+    Ok(Some((file, meta)))
+}
+
+/// Whether sagecred reads a file of this type: regular files, character devices and
+/// FIFOs.
+fn readable_type(file_type: &fs::FileType) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        file_type.is_file() || file_type.is_char_device() || file_type.is_fifo()
+    }
+    #[cfg(not(unix))]
+    {
+        file_type.is_file()
+    }
+}
+
+/// The article and name of a file type, for errors.
+fn type_name(file_type: &fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_char_device() {
+            return "a character device";
+        }
+        if file_type.is_block_device() {
+            return "a block device";
+        }
+        if file_type.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    if file_type.is_dir() {
+        "a directory"
+    } else if file_type.is_symlink() {
+        "a symbolic link"
+    } else if file_type.is_file() {
+        "a regular file"
+    } else {
+        "a special file"
+    }
+}
+
+fn not_a_file(
+    path: &Path,
+    target: &Path,
+    file_type: &fs::FileType,
+    action: &'static str,
+) -> IniError {
+    IniError::NotAFile {
+        path: path.to_owned(),
+        target: target.to_owned(),
+        file_type: type_name(file_type),
+        action,
     }
 }
 
@@ -72,6 +316,13 @@ fn read_text(path: &Path) -> Result<String, IniError> {
 /// created with mode 0600 and left in place. Nothing is written when the file does not
 /// parse, when `f` fails, or when the bytes did not change. A symlinked target is
 /// followed, so the link itself survives and its destination is updated.
+///
+/// A target that exists but is not a regular file is never written: a character device
+/// or a FIFO is read (so that `/dev/null` reads as an empty file), `f` runs, and the edit
+/// succeeds when it changed nothing and fails with [`IniError::NotAFile`] when it did; a
+/// directory, socket or block device fails at once. Either way no lock file or temporary
+/// file is created beside it. A read-only file that would change fails with
+/// [`IniError::ReadOnly`]. This is [`edit_with`] with default [`WriteOptions`].
 ///
 /// ```
 /// use sagecred_ini::{FileKind, IniError, SectionKey, edit};
@@ -91,38 +342,99 @@ pub fn edit<T, E: From<IniError>>(
     kind: FileKind,
     f: impl FnOnce(&mut Document) -> Result<T, E>,
 ) -> Result<T, E> {
+    edit_with(path, kind, WriteOptions::default(), f)
+}
+
+/// [`edit`] with [`WriteOptions`]: with `secrets`, an existing file that other users may
+/// read is refused with [`IniError::NotPrivate`] when the edit would change it, unless
+/// `force` is set.
+pub fn edit_with<T, E: From<IniError>>(
+    path: &Path,
+    kind: FileKind,
+    options: WriteOptions,
+    f: impl FnOnce(&mut Document) -> Result<T, E>,
+) -> Result<T, E> {
     let target = resolve_target(path)?;
+    if let Some(file_type) = existing_type(&target, path)?
+        && !file_type.is_file()
+    {
+        // Read what can be read, and refuse the write only if there is one: deleting a
+        // profile from a `/dev/null` credentials file finds nothing to delete.
+        let original = read_text(&target, path)?;
+        let mut doc = parse(&original, kind, path)?;
+        let value = f(&mut doc)?;
+        if doc.as_str() != original {
+            return Err(not_a_file(path, &target, &file_type, "write").into());
+        }
+        return Ok(value);
+    }
     ensure_parent(&target)?;
     let _lock = lock(&target)?;
     // Only lock holders create temp files, so any found now were left by a writer that
     // died before its rename. They may hold secrets: remove them.
     remove_stale_temp_files(&target);
-    let original = read_text(&target)?;
-    let mut doc = Document::parse(&original, kind).map_err(|source| IniError::Parse {
-        path: path.to_owned(),
-        source,
-    })?;
+    let original = read_text(&target, path)?;
+    let mut doc = parse(&original, kind, path)?;
     let value = f(&mut doc)?;
     if doc.as_str() != original {
-        write_resolved(&target, doc.as_str().as_bytes())?;
+        write_checked(&target, path, doc.as_str().as_bytes(), options, None)?;
     }
     Ok(value)
+}
+
+fn parse(text: &str, kind: FileKind, path: &Path) -> Result<Document, IniError> {
+    Document::parse(text, kind).map_err(|source| IniError::Parse {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// Replaces the file's contents atomically: a temporary file in the same directory is
 /// written, fsynced, given the old file's mode (0600 for a new file) and renamed over
 /// the target, and the directory is fsynced. A missing parent directory is created with
 /// mode 0700. A symlinked target is followed. This takes no lock; [`edit`] does.
+///
+/// Refused, with nothing written or created: a target that is not a regular file
+/// ([`IniError::NotAFile`]) and a read-only one ([`IniError::ReadOnly`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), IniError> {
     let target = resolve_target(path)?;
-    write_resolved(&target, bytes)
+    write_checked(&target, path, bytes, WriteOptions::default(), None)
 }
 
-/// Like [`write_atomic`], but the file always ends up with mode 0600, whatever mode an
-/// older copy had: for files that hold tokens, such as the SSO token cache.
+/// Like [`write_atomic`], but for files that hold tokens, such as the SSO token cache:
+/// the file always ends up with mode 0600, and an existing file that other users may
+/// read is refused ([`IniError::NotPrivate`]). This is [`write_private_with`] without
+/// `force`.
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), IniError> {
+    write_private_with(path, bytes, WriteOptions::default())
+}
+
+/// [`write_private`] with [`WriteOptions`]; `secrets` is implied, and `force` writes
+/// even over a file that other users may read (which then becomes 0600).
+pub fn write_private_with(
+    path: &Path,
+    bytes: &[u8],
+    options: WriteOptions,
+) -> Result<(), IniError> {
     let target = resolve_target(path)?;
-    write_with_mode(&target, bytes, Some(private_mode()))
+    write_checked(
+        &target,
+        path,
+        bytes,
+        options.secrets(true),
+        Some(private_mode()),
+    )
+}
+
+/// Checks, without writing or creating anything, that a write with `options` may
+/// replace the file at `path`: that it is missing or a regular file, not read-only, and
+/// for secrets, private to its owner (unless forced). Symlinks are followed.
+///
+/// Commands call it before any other side effect (storing a key elsewhere, say), so that
+/// a refusal leaves everything as it was. The writes check again when they happen.
+pub fn check_writable(path: &Path, options: WriteOptions) -> Result<(), IniError> {
+    let target = resolve_target(path)?;
+    check_target(&target, path, options).map(|_| ())
 }
 
 /// An exclusive advisory lock on a file's sidecar `<name>.lock`, held until dropped.
@@ -136,12 +448,74 @@ pub struct FileLock {
 
 /// Takes the exclusive lock on `<file name>.lock` next to `path`, waiting for other
 /// holders; the directory is created (mode 0700) when missing.
+///
+/// A `path` that exists but is not a regular file is refused ([`IniError::NotAFile`])
+/// before anything is created, and so is a lock path that is not a regular file (a
+/// symlink, a FIFO...).
 pub fn lock_file(path: &Path) -> Result<FileLock, IniError> {
     let target = resolve_target(path)?;
+    if let Some(file_type) = existing_type(&target, path)?
+        && !file_type.is_file()
+    {
+        return Err(not_a_file(path, &target, &file_type, "lock"));
+    }
     ensure_parent(&target)?;
     Ok(FileLock {
         _file: lock(&target)?,
     })
+}
+
+/// The type of what is at `target` (symlinks followed), or `None` when nothing is.
+fn existing_type(target: &Path, path: &Path) -> Result<Option<fs::FileType>, IniError> {
+    match fs::metadata(target) {
+        Ok(meta) => Ok(Some(meta.file_type())),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(IniError::io("reading metadata of", path)(err)),
+    }
+}
+
+/// Refuses what a write with `options` may not replace, and returns the mode the new
+/// file gets: the existing file's, or 0600 for a new one.
+fn check_target(target: &Path, path: &Path, options: WriteOptions) -> Result<Mode, IniError> {
+    let meta = match fs::metadata(target) {
+        Ok(meta) => meta,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(private_mode()),
+        Err(err) => return Err(IniError::io("reading metadata of", path)(err)),
+    };
+    if !meta.is_file() {
+        return Err(not_a_file(path, target, &meta.file_type(), "write"));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o7777;
+        if mode & 0o200 == 0 {
+            return Err(IniError::ReadOnly {
+                path: path.to_owned(),
+                mode: Some(mode),
+            });
+        }
+        if options.secrets && !options.force && mode & 0o077 != 0 {
+            return Err(IniError::NotPrivate {
+                path: path.to_owned(),
+                mode,
+            });
+        }
+        Ok(mode)
+    }
+    #[cfg(not(unix))]
+    {
+        // Windows has no mode bits: files inherit their directory's ACL, which keeps
+        // them private in the user's profile, so only the read-only attribute is checked.
+        let _ = options;
+        if meta.permissions().readonly() {
+            return Err(IniError::ReadOnly {
+                path: path.to_owned(),
+                mode: None,
+            });
+        }
+        Ok(())
+    }
 }
 
 #[cfg(unix)]
@@ -152,18 +526,21 @@ fn private_mode() -> Mode {
 #[cfg(not(unix))]
 fn private_mode() -> Mode {}
 
-fn write_resolved(target: &Path, bytes: &[u8]) -> Result<(), IniError> {
-    write_with_mode(target, bytes, None)
-}
-
-fn write_with_mode(target: &Path, bytes: &[u8], mode: Option<Mode>) -> Result<(), IniError> {
+/// Checks the target, then replaces it atomically; `mode` overrides the mode that
+/// [`check_target`] keeps.
+fn write_checked(
+    target: &Path,
+    path: &Path,
+    bytes: &[u8],
+    options: WriteOptions,
+    mode: Option<Mode>,
+) -> Result<(), IniError> {
+    let kept = check_target(target, path, options)?;
     let dir = ensure_parent(target)?;
-    let mode = match mode {
-        Some(mode) => mode,
-        None => existing_mode(target)?,
-    };
-    // tempfile creates the file with mode 0600, so secrets are never readable by others,
-    // even for the moment before the final mode is set.
+    let mode = mode.unwrap_or(kept);
+    // tempfile creates the file with mode 0600 and O_EXCL under a fresh random name, so
+    // secrets are never readable by others, even for the moment before the final mode
+    // is set, and no existing file is ever opened.
     let mut tmp = tempfile::Builder::new()
         .prefix(&temp_prefix(target))
         .tempfile_in(&dir)
@@ -265,6 +642,10 @@ fn ensure_parent(target: &Path) -> Result<PathBuf, IniError> {
 }
 
 /// Takes the exclusive lock on `<file name>.lock` next to `target`.
+///
+/// The lock file must be a regular file: a symlink is not followed (it could make the
+/// open create or truncate a file elsewhere), and a FIFO or device is refused without
+/// waiting for it.
 fn lock(target: &Path) -> Result<File, IniError> {
     let mut name = target
         .file_name()
@@ -272,16 +653,37 @@ fn lock(target: &Path) -> Result<File, IniError> {
         .unwrap_or_default();
     name.push(".lock");
     let lock_path = target.with_file_name(name);
+    let refuse = |file_type: &fs::FileType| IniError::NotAFile {
+        path: lock_path.clone(),
+        target: lock_path.clone(),
+        file_type: type_name(file_type),
+        action: "lock",
+    };
+    if let Ok(meta) = fs::symlink_metadata(&lock_path)
+        && !meta.is_file()
+    {
+        return Err(refuse(&meta.file_type()));
+    }
     let mut options = OpenOptions::new();
     options.create(true).truncate(false).write(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
+        let flags = rustix::fs::OFlags::NOFOLLOW
+            | rustix::fs::OFlags::NONBLOCK
+            | rustix::fs::OFlags::NOCTTY;
+        options.custom_flags(flags.bits() as i32);
     }
     let file = options
         .open(&lock_path)
         .map_err(IniError::io("opening lock file", &lock_path))?;
+    let meta = file
+        .metadata()
+        .map_err(IniError::io("opening lock file", &lock_path))?;
+    if !meta.is_file() {
+        return Err(refuse(&meta.file_type()));
+    }
     file.lock().map_err(IniError::io("locking", &lock_path))?;
     Ok(file)
 }
@@ -290,24 +692,6 @@ fn lock(target: &Path) -> Result<File, IniError> {
 type Mode = u32;
 #[cfg(not(unix))]
 type Mode = ();
-
-/// The permission bits of the file being replaced, or 0600 for a new one.
-fn existing_mode(target: &Path) -> Result<Mode, IniError> {
-    match fs::metadata(target) {
-        #[cfg(unix)]
-        Ok(meta) => {
-            use std::os::unix::fs::PermissionsExt;
-            Ok(meta.permissions().mode() & 0o7777)
-        }
-        #[cfg(not(unix))]
-        Ok(_) => Ok(()),
-        #[cfg(unix)]
-        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(0o600),
-        #[cfg(not(unix))]
-        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(err) => Err(IniError::io("reading metadata of", target)(err)),
-    }
-}
 
 #[cfg(unix)]
 fn set_mode(file: &File, mode: Mode) -> io::Result<()> {

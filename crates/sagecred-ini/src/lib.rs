@@ -9,7 +9,11 @@
 //! * [`find_config_profile`] reads one profile of the config file through a small
 //!   reused buffer, for the shell-start path where touching memory costs most.
 //! * [`edit`] and [`write_atomic`] write safely: a lock against concurrent writers, a
-//!   temporary file, fsync, rename, and mode 0600 for new files.
+//!   temporary file, fsync, rename, and mode 0600 for new files. They never replace
+//!   anything but a regular file, never replace a read-only file, and with
+//!   [`WriteOptions::secrets`] refuse to put secrets into a file other users may read.
+//! * Errors never quote the files' contents: a parse error names the file, the line and
+//!   the kind of error ([`SyntaxError`]), since a malformed line may hold a secret.
 //! * [`FileStore`] is the plaintext [`sagecred_core::CredentialStore`] over the
 //!   credentials file.
 //!
@@ -27,8 +31,14 @@ mod profile_set;
 mod store;
 mod syntax;
 
-pub use document::{Document, EditError, FileKind, ParseError, Section, SectionKey};
-pub use fs::{FileLock, IniError, edit, lock_file, write_atomic, write_private};
+pub use document::{
+    Document, EditError, FileKind, MAX_NAME_LEN, MAX_VALUE_LEN, ParseError, Section, SectionKey,
+    SyntaxError,
+};
+pub use fs::{
+    FileLock, IniError, MAX_FILE_LEN, WriteOptions, check_writable, edit, edit_with, lock_file,
+    write_atomic, write_private, write_private_with,
+};
 pub use lookup::{find_config_profile, find_config_profile_chunked};
 pub use profile_set::ProfileSet;
 pub use store::FileStore;

@@ -8,14 +8,13 @@
 //! checking every line by the same [`LineReader`] as [`Document::parse`](crate::Document::parse),
 //! so that a file is accepted or refused exactly as the full parse would.
 
-use std::fs::File;
 use std::io::{self, Read};
 
 use crate::AwsFiles;
 use crate::document::{
-    FileKind, LineClass, LineReader, Namespace, ParseError, Section, find_newline, too_large,
+    FileKind, LineClass, LineReader, Namespace, ParseError, Section, find_newline,
 };
-use crate::fs::IniError;
+use crate::fs::{IniError, MAX_FILE_LEN, not_utf8, open_for_reading};
 
 /// The read buffer's size: large enough that a 1.5 MB file takes a couple of dozen reads,
 /// small enough to stay a few pages that are reused for every chunk.
@@ -60,17 +59,23 @@ pub fn find_config_profile_chunked(
     chunk_size: usize,
 ) -> Result<Option<Section>, IniError> {
     let path = files.config.as_path();
-    // The same open as `fs::read_to_string`, so that the same failures are reported.
-    let file = match File::open(path) {
-        Ok(file) => file,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(err) => return Err(IniError::io("reading", path)(err)),
+    // The same open as the full parse's, so that the same files are read or refused.
+    let Some((file, _)) = open_for_reading(path, path)? else {
+        return Ok(None);
     };
     let mut scanner = Scanner::new(profile);
-    read_lines(file, chunk_size.max(1), |line, terminated| {
+    let mut reader = file.take(MAX_FILE_LEN + 1);
+    read_lines(&mut reader, chunk_size.max(1), |line, terminated| {
         scanner.line(line, terminated);
     })
     .map_err(IniError::io("reading", path))?;
+    // Only a device or a FIFO can get here with more than the limit; a regular file was
+    // measured when it was opened.
+    if scanner.bytes > MAX_FILE_LEN {
+        return Err(IniError::TooLarge {
+            path: path.to_owned(),
+        });
+    }
     scanner.finish().map_err(|source| IniError::Parse {
         path: path.to_owned(),
         source,
@@ -129,12 +134,7 @@ fn read_lines(
 
 /// `bytes` as text, or the error `fs::read_to_string` gives for text that is not UTF-8.
 fn utf8(bytes: &[u8]) -> io::Result<&str> {
-    std::str::from_utf8(bytes).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            "stream did not contain valid UTF-8",
-        )
-    })
+    std::str::from_utf8(bytes).map_err(|_| not_utf8())
 }
 
 /// Which occurrence of the profile the current section is, if any.
@@ -156,9 +156,6 @@ struct Scanner<'p> {
     /// The first syntax error. Reading goes on after it, since a file that is not UTF-8
     /// further on is reported as such by the full parse, whatever its syntax.
     error: Option<ParseError>,
-    /// The name of the last property line with an empty value, which errors in its
-    /// sub-property block quote. Other names are never copied.
-    owner_name: String,
     /// Where the current section's properties go.
     target: Option<Target>,
     /// The property that continuation lines extend, as [`Section::merge_property`] gave.
@@ -174,7 +171,6 @@ impl<'p> Scanner<'p> {
             reader: LineReader::new(FileKind::Config),
             bytes: 0,
             error: None,
-            owner_name: String::new(),
             target: None,
             current: None,
             prefixed: None,
@@ -188,8 +184,7 @@ impl<'p> Scanner<'p> {
         if self.error.is_some() {
             return;
         }
-        let owner_name = &self.owner_name;
-        let class = match self.reader.read(line, terminated, || owner_name) {
+        let class = match self.reader.read(line, terminated) {
             Ok((_, class)) => class,
             Err(err) => {
                 self.error = Some(err);
@@ -213,10 +208,6 @@ impl<'p> Scanner<'p> {
             }
             LineClass::Header { .. } => self.target = None,
             LineClass::Property { key, value } => {
-                if value.is_empty() {
-                    self.owner_name.clear();
-                    self.owner_name.push_str(key);
-                }
                 if let Some(section) = self.section() {
                     self.current = section.merge_property(key, value);
                 }
@@ -241,9 +232,6 @@ impl<'p> Scanner<'p> {
     }
 
     fn finish(self) -> Result<Option<Section>, ParseError> {
-        if u32::try_from(self.bytes).is_err() {
-            return Err(too_large());
-        }
         if let Some(err) = self.error {
             return Err(err);
         }

@@ -11,7 +11,7 @@ use sagecred_core::{
 
 use crate::AwsFiles;
 use crate::document::{Document, EditError, FileKind, SectionKey};
-use crate::fs::{IniError, edit, read_document};
+use crate::fs::{IniError, WriteOptions, edit, edit_with, read_document};
 
 pub(crate) const KEY_ID: &str = "aws_access_key_id";
 const SECRET: &str = "aws_secret_access_key";
@@ -23,15 +23,39 @@ const TOKEN: &str = "aws_session_token";
 /// Every write goes through [`edit`], so other profiles, comments and unknown keys stay
 /// byte for byte. The file holds no metadata: a key read back has no user name and no
 /// creation time.
+///
+/// `put` refuses an existing credentials file that other users may read (the error's
+/// source is [`IniError::NotPrivate`]) unless the store was made with
+/// [`FileStore::force`]; like every write, it never replaces a device, FIFO, socket or
+/// directory ([`IniError::NotAFile`]) or a read-only file ([`IniError::ReadOnly`]).
+/// The [`StoreError::Backend`] of a failed write has the [`IniError`] or [`EditError`]
+/// itself as its source, so that callers can tell these apart.
 #[derive(Debug, Clone)]
 pub struct FileStore {
     files: AwsFiles,
+    force: bool,
 }
 
 impl FileStore {
     /// A store over `files.credentials` (the config file is not used).
     pub fn new(files: AwsFiles) -> Self {
-        Self { files }
+        Self {
+            files,
+            force: false,
+        }
+    }
+
+    /// Whether `put` writes keys even into a credentials file that other users may
+    /// read; its mode is left as it is.
+    #[must_use]
+    pub fn force(mut self, force: bool) -> Self {
+        self.force = force;
+        self
+    }
+
+    /// The options of a write that puts keys into the file.
+    pub fn write_options(&self) -> WriteOptions {
+        WriteOptions::default().secrets(true).force(self.force)
     }
 
     fn read(&self) -> Result<Document, StoreError> {
@@ -67,6 +91,17 @@ enum WriteError {
     Ini(#[from] IniError),
     #[error(transparent)]
     Edit(#[from] EditError),
+}
+
+impl FileStore {
+    /// A failed write as a [`StoreError`] whose source is the underlying error itself
+    /// (not a wrapper), so that callers can downcast it.
+    fn write_failed(&self, err: WriteError) -> StoreError {
+        match err {
+            WriteError::Ini(err) => self.backend("updating", err),
+            WriteError::Edit(err) => self.backend("updating", err),
+        }
+    }
 }
 
 fn key_of(profile: &ProfileName) -> SectionKey {
@@ -108,9 +143,10 @@ impl CredentialStore for FileStore {
     fn put(&self, profile: &ProfileName, stored: &StoredKey) -> Result<(), StoreError> {
         let creds: &Credentials = &stored.credentials;
         let key = key_of(profile);
-        edit(
+        edit_with(
             &self.files.credentials,
             FileKind::Credentials,
+            self.write_options(),
             |doc| -> Result<(), WriteError> {
                 doc.try_set(&key, KEY_ID, creds.access_key_id().as_str())?;
                 doc.try_set(&key, SECRET, creds.secret_access_key().expose())?;
@@ -125,7 +161,7 @@ impl CredentialStore for FileStore {
                 Ok(())
             },
         )
-        .map_err(|err| self.backend("updating", err))
+        .map_err(|err| self.write_failed(err))
     }
 
     fn delete(&self, profile: &ProfileName) -> Result<bool, StoreError> {

@@ -177,20 +177,6 @@ pub(crate) fn is_secret_name(name: &str) -> bool {
         .any(|word| lower.contains(word))
 }
 
-/// Whether a bare piece of text looks like a pasted key or token.
-///
-/// A line without `=` has no name to judge by, yet it may be a secret pasted on a line of
-/// its own. Long runs of base64-like characters are therefore never echoed in errors.
-pub(crate) fn looks_like_secret_text(text: &str) -> bool {
-    text.len() >= 20
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"+/=_-".contains(&b))
-        && text
-            .bytes()
-            .any(|b| b.is_ascii_digit() || b == b'/' || b == b'+')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,10 +270,5 @@ mod tests {
         assert!(is_secret_name("aws_secret_access_key"));
         assert!(is_secret_name("AWS_SESSION_TOKEN"));
         assert!(!is_secret_name("aws_access_key_id"));
-        assert!(looks_like_secret_text(
-            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-        ));
-        assert!(!looks_like_secret_text("foo"));
-        assert!(!looks_like_secret_text("this is a sentence of words"));
     }
 }

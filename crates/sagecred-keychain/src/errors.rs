@@ -39,6 +39,7 @@ pub(crate) const LOCKED: Diagnosis = Diagnosis {
 
 /// The kernel keyring case: keyring 3.6 reports "no entry" when the process has only the
 /// user's fallback session keyring, so it is checked for and explained up front.
+#[cfg(target_os = "linux")]
 pub(crate) const NO_SESSION_KEYRING: Diagnosis = Diagnosis {
     reason: "this process has no session keyring of its own, so a key stored in the kernel \
              keyring could not be read back",

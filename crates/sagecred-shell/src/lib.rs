@@ -1,14 +1,16 @@
 //! Shell code that sets and unsets environment variables, for `eval "$(sagecred env)"`.
 //!
 //! `sagecred env` runs at every shell start, so this crate is small and pure: no I/O, no
-//! regex, no allocation beyond the output string. It has three parts:
+//! regex, no allocation beyond the output string. It has four parts:
 //!
 //! * [`Shell`], the four shell families sagecred writes code for, and [`render`], the one
 //!   function that turns a list of [`EnvChange`]s into shell code, one line per change;
 //! * the escapers [`quote_posix`], [`quote_fish`], [`quote_powershell`] and [`check_cmd`],
 //!   each of which either returns a word that the shell reads back as exactly the given value
 //!   or refuses the value with a [`QuoteError`];
-//! * [`init_script`], the shell function behind `sagecred use PROFILE`.
+//! * [`init_script`], the shell function behind `sagecred use PROFILE`;
+//! * [`argv`], command lines joined and split with POSIX or Windows rules, for the
+//!   `credential_process` line that every AWS SDK splits with its platform's rules.
 //!
 //! A value that cannot be carried safely is refused, never emitted. Control characters are
 //! refused for every shell (they include the newline, and a variable must fit on one line), and
@@ -28,6 +30,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod argv;
 mod error;
 mod init;
 mod quote;

@@ -95,21 +95,31 @@ pub fn quote_fish(value: &str) -> Result<Cow<'_, str>, QuoteError> {
 pub(crate) const POWERSHELL_SINGLE_QUOTES: [char; 5] =
     ['\'', '\u{2018}', '\u{2019}', '\u{201A}', '\u{201B}'];
 
-/// Quotes `value` as a PowerShell verbatim (single-quoted) string.
+/// Quotes `value` as a PowerShell expression that evaluates to exactly `value`, written in
+/// ASCII alone.
 ///
-/// Inside a verbatim string nothing is expanded: `$`, `` ` `` and `"` are literal. The only
-/// special characters are the five single-quote characters (see the language specification,
-/// "verbatim-string-literal"), and a pair of them stands for the second one, so each is
-/// doubled. Unlike the other escapers this always quotes and so always returns
-/// [`Cow::Owned`]: on the right of `$env:NAME =` PowerShell parses in expression mode, where a
-/// bare word would be run as a command.
+/// The value goes into a verbatim (single-quoted) string, inside which nothing is expanded:
+/// `$`, `` ` `` and `"` are literal. The only special characters are the single-quote
+/// characters (see the language specification, "verbatim-string-literal"), and a pair of them
+/// stands for the second one, so each `'` is doubled. Unlike the other escapers this always
+/// quotes and so always returns [`Cow::Owned`]: on the right of `$env:NAME =` PowerShell
+/// parses in expression mode, where a bare word would be run as a command.
+///
+/// Non-ASCII characters never appear in the output. PowerShell decodes what a program prints
+/// with the console's code page (`[Console]::OutputEncoding`), which is often not UTF-8: in
+/// Windows-1252 the UTF-8 bytes of `Ò` (C3 92) read as `Ã’`, and `’` (U+2019) ends a
+/// verbatim string, so a value could break out of its quotes and run code. So each non-ASCII
+/// character is written as its UTF-16 code units, `[char]0xXXXX`, and the pieces are joined
+/// with `+` inside parentheses, starting with a string so that `+` concatenates. The output
+/// reads the same in every code page that keeps ASCII.
 ///
 /// ```
 /// use sagecred_shell::quote_powershell;
 ///
 /// assert_eq!(quote_powershell("dev")?, "'dev'");
 /// assert_eq!(quote_powershell("it's $HOME")?, "'it''s $HOME'");
-/// assert_eq!(quote_powershell("it\u{2019}s")?, "'it\u{2019}\u{2019}s'");
+/// assert_eq!(quote_powershell("it\u{2019}s")?, "('it' + [char]0x2019 + 's')");
+/// assert_eq!(quote_powershell("\u{e9}")?, "('' + [char]0x00E9)");
 /// # Ok::<(), sagecred_shell::QuoteError>(())
 /// ```
 ///
@@ -118,16 +128,45 @@ pub(crate) const POWERSHELL_SINGLE_QUOTES: [char; 5] =
 /// [`QuoteError::Unsafe`] when the value holds a control character.
 pub fn quote_powershell(value: &str) -> Result<Cow<'_, str>, QuoteError> {
     refuse_controls(Shell::PowerShell, value)?;
-    let mut quoted = String::with_capacity(value.len() + 2);
+    if value.is_ascii() {
+        return Ok(Cow::Owned(powershell_verbatim(value)));
+    }
+    let mut parts: Vec<String> = Vec::new();
+    let mut run_start = None;
+    for (at, c) in value.char_indices() {
+        if c.is_ascii() {
+            run_start.get_or_insert(at);
+            continue;
+        }
+        if let Some(start) = run_start.take() {
+            parts.push(powershell_verbatim(&value[start..at]));
+        }
+        for unit in c.encode_utf16(&mut [0; 2]) {
+            parts.push(format!("[char]0x{unit:04X}"));
+        }
+    }
+    if let Some(start) = run_start {
+        parts.push(powershell_verbatim(&value[start..]));
+    }
+    if !parts[0].starts_with('\'') {
+        // `[char] + [char]` would add numbers; a string on the left makes `+` concatenate.
+        parts.insert(0, "''".to_owned());
+    }
+    Ok(Cow::Owned(format!("({})", parts.join(" + "))))
+}
+
+/// `text` in a verbatim string, each single-quote character doubled.
+fn powershell_verbatim(text: &str) -> String {
+    let mut quoted = String::with_capacity(text.len() + 2);
     quoted.push('\'');
-    for c in value.chars() {
+    for c in text.chars() {
         if POWERSHELL_SINGLE_QUOTES.contains(&c) {
             quoted.push(c);
         }
         quoted.push(c);
     }
     quoted.push('\'');
-    Ok(Cow::Owned(quoted))
+    quoted
 }
 
 /// Checks that `value` can follow `set NAME=` in cmd unchanged, and returns it.
@@ -254,17 +293,25 @@ mod tests {
     }
 
     #[test]
-    fn powershell_doubles_every_single_quote_character() {
-        for quote in POWERSHELL_SINGLE_QUOTES {
-            let value = quote.to_string();
+    fn powershell_never_prints_a_typographic_quote() {
+        // The four typographic single quotes would end a verbatim string: they are written
+        // as character codes, outside any string.
+        for quote in &POWERSHELL_SINGLE_QUOTES[1..] {
+            let value = format!("a{quote}b");
             let quoted = quote_powershell(&value).unwrap();
-            assert_eq!(quoted, format!("'{quote}{quote}'"));
+            assert_eq!(
+                quoted,
+                format!("('a' + [char]0x{:04X} + 'b')", u32::from(*quote))
+            );
         }
-        // The typographic double quotes are double-quote-characters, literal in a verbatim
-        // string, so they stay single.
         assert_eq!(
             quote_powershell("\u{201C}\u{201D}").as_deref(),
-            Ok("'\u{201C}\u{201D}'")
+            Ok("('' + [char]0x201C + [char]0x201D)")
+        );
+        // Outside the basic plane: a surrogate pair, then an ASCII quote, doubled.
+        assert_eq!(
+            quote_powershell("\u{1F980}'").as_deref(),
+            Ok("('' + [char]0xD83E + [char]0xDD80 + '''')")
         );
     }
 

@@ -244,7 +244,8 @@ impl TokenCache {
             .map_err(|detail| SsoError::Cache { path, detail })
     }
 
-    /// Writes a session's token: atomic replace, mode 0600.
+    /// Writes a session's token: atomic replace, mode 0600. An existing file that other
+    /// users can read is refused, as `sagecred_ini::write_private` refuses it.
     pub fn save(&self, session: &SsoSession, token: &CachedToken) -> Result<(), SsoError> {
         let path = self.path(session);
         let bytes = Secret::new(token.to_json());
@@ -352,7 +353,7 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn saved_files_are_private_even_over_an_open_one() {
+    fn saved_files_are_private_and_an_open_one_is_refused() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let cache = TokenCache::new(dir.path().join("sso/cache"));
@@ -363,6 +364,11 @@ mod tests {
         let token =
             CachedToken::from_json(r#"{"accessToken": "a", "expiresAt": "2027-01-15T08:00:00Z"}"#)
                 .unwrap();
+        // Tokens are never written into a file others can read (sagecred_ini::write_private).
+        let err = cache.save(&s, &token).unwrap_err();
+        assert!(err.to_string().contains("mode 0644"), "{err}");
+        assert_eq!(std::fs::read_to_string(cache.path(&s)).unwrap(), "{}");
+        std::fs::set_permissions(cache.path(&s), std::fs::Permissions::from_mode(0o600)).unwrap();
         cache.save(&s, &token).unwrap();
         let mode = std::fs::metadata(cache.path(&s))
             .unwrap()

@@ -17,6 +17,8 @@ const STDIN_LIMIT: u64 = 64 * 1024;
 
 pub(super) fn run(ctx: &Context, args: &ConfigureArgs) -> Result<(), CliError> {
     let profiles = keys::load_profiles(ctx)?;
+    // Before a secret is asked for: the files it would go to must be writable.
+    keys::check_targets(ctx, args.store, args.force)?;
     let current = profiles.profile(ctx.profile.as_str()).unwrap_or_default();
     let current_region = current.get("region").map(str::to_owned);
 
@@ -24,6 +26,7 @@ pub(super) fn run(ctx: &Context, args: &ConfigureArgs) -> Result<(), CliError> {
         let creds = read_stdin_pair()?;
         let settings = ProfileSettings {
             region: args.region.clone(),
+            force: args.force,
             ..Default::default()
         };
         (creds, settings)
@@ -184,6 +187,7 @@ fn prompt(
             region,
             cli_output,
             user_name: None,
+            force: args.force,
         },
     ))
 }

@@ -23,6 +23,7 @@ pub(crate) struct ImportedKey {
 
 pub(super) fn run(ctx: &Context, args: &ImportArgs) -> Result<(), CliError> {
     let profiles = keys::load_profiles(ctx)?;
+    keys::check_targets(ctx, args.store, args.force)?;
     let current_region = profiles
         .profile(ctx.profile.as_str())
         .and_then(|p| p.get("region").map(str::to_owned));
@@ -35,6 +36,7 @@ pub(super) fn run(ctx: &Context, args: &ImportArgs) -> Result<(), CliError> {
         region: args.region.clone(),
         cli_output: None,
         user_name: key.user_name.clone(),
+        force: args.force,
     };
     let location = keys::save(
         ctx,
@@ -178,7 +180,9 @@ mod tests {
         .unwrap_err();
         let msg = e.to_string();
         assert!(
-            msg.starts_with("keys.csv: row 2: access key id contains `n` at character 1"),
+            msg.starts_with(
+                "keys.csv: row 2: access key id is not valid: character 1 is a lower-case letter"
+            ),
             "{msg}"
         );
         assert!(!msg.contains(SECRET));

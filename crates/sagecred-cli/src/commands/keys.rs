@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use sagecred_core::{
     Credentials, DEFAULT_REGION, ProcessLine, ProfileName, Region, StoreKind, StoredKey,
 };
-use sagecred_ini::{FileKind, ProfileSet, SectionKey};
+use sagecred_ini::{FileKind, ProfileSet, SectionKey, WriteOptions};
 
 use super::stores;
 use crate::context::Context;
@@ -20,6 +20,21 @@ pub(super) struct ProfileSettings {
     pub(super) cli_output: Option<String>,
     /// The IAM user the key belongs to, when known (the console CSV says).
     pub(super) user_name: Option<String>,
+    /// With the file store: write the keys even into a credentials file that other users
+    /// may read (`--force`).
+    pub(super) force: bool,
+}
+
+/// Refuses, before anything is stored anywhere, AWS files that `save` could not write:
+/// a device, FIFO, socket or directory, a read-only file, and for the file store a
+/// credentials file that other users may read (unless `force`).
+pub(super) fn check_targets(ctx: &Context, store: StoreKind, force: bool) -> Result<(), CliError> {
+    sagecred_ini::check_writable(&ctx.files.config, WriteOptions::default())?;
+    if store == StoreKind::File {
+        let secrets = WriteOptions::default().secrets(true).force(force);
+        sagecred_ini::check_writable(&ctx.files.credentials, secrets)?;
+    }
+    Ok(())
 }
 
 /// Loads both AWS files, so that a malformed file stops the command before anything is
@@ -45,9 +60,18 @@ pub(crate) fn credential_process_line(
             exe.display()
         ))
     })?;
-    ProcessLine::new(exe, profile.clone(), store)
+    // The SDKs split the line with their platform's rules (a POSIX shell or shlex; cmd.exe or
+    // CommandLineToArgvW on Windows): `ProcessLine::render` joins it with those, from the
+    // path users know.
+    let exe = sagecred_shell::argv::strip_verbatim(exe);
+    ProcessLine::new(exe.as_ref(), profile.clone(), store)
         .and_then(|line| line.render())
-        .map_err(|e| CliError::internal(format!("writing the credential_process line: {e}")))
+        .map_err(|e| {
+            CliError::user(format!(
+                "cannot write the credential_process line for profile `{profile}`: {e}"
+            ))
+            .with_hint("rename the profile, or install sagecred in a plainer directory")
+        })
 }
 
 /// Whether a `credential_process` value is a line of ours.
@@ -106,7 +130,8 @@ fn save_with(
         (None, Some(r)) => Some(r.to_owned()),
         (None, None) => Some(DEFAULT_REGION.to_owned()),
     };
-    let target = stores::open_checked(ctx, store)?;
+    check_targets(ctx, store, settings.force)?;
+    let target = stores::open_for_write(ctx, store, settings.force)?;
     let stored = StoredKey {
         credentials: creds.clone(),
         user_name: settings.user_name.clone(),

@@ -71,6 +71,14 @@ pub(crate) fn dispatch(cli: Cli) -> Result<(), CliError> {
     }
 }
 
+/// `env` from the fast path's arguments, without clap (`crate::fast`).
+pub(crate) fn run_env_fast(
+    global: &crate::cli::GlobalArgs,
+    args: &crate::cli::EnvArgs,
+) -> Result<(), CliError> {
+    env::run_env(&Context::new(global)?, args)
+}
+
 /// Runs `future` to completion on a fresh single-threaded runtime.
 pub(crate) fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, CliError> {
     let runtime = tokio::runtime::Builder::new_current_thread()

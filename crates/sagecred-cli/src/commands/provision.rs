@@ -198,6 +198,9 @@ pub(super) fn run_provision(ctx: &Context, args: &ProvisionArgs) -> Result<(), C
     if args.apply && !args.no_user {
         stores::open_checked(ctx, args.store)?;
     }
+    if args.apply && !args.no_user {
+        keys::check_targets(ctx, args.store, false)?;
+    }
     let prepared = prepare(ctx, args, &set, true)?;
     let iam = aws_sdk_iam::Client::new(&prepared.config);
     let plan = block_on(discover(&iam, &prepared.desired))?.map_err(provision_error)?;
@@ -233,6 +236,7 @@ fn apply_plan(
             region: prepared.region.parse().ok(),
             cli_output: None,
             user_name: Some(args.user_name.clone()),
+            force: false,
         };
         let location = keys::save(ctx, args.store, key, creds, None, &settings)?;
         crate::output::note(&format!(
@@ -339,6 +343,9 @@ pub(super) fn run_setup(ctx: &Context, args: &SetupArgs) -> Result<(), CliError>
         p.user_name = ask("IAM user for this machine", &p.user_name)?;
     }
     stores::open_checked(ctx, p.store)?;
+    if !p.no_user {
+        keys::check_targets(ctx, p.store, false)?;
+    }
     let set = keys::load_profiles(ctx)?;
     let prepared = prepare(ctx, &p, &set, true)?;
     let iam = aws_sdk_iam::Client::new(&prepared.config);

@@ -14,8 +14,18 @@ use crate::error::CliError;
 
 /// The store of `kind`, opened but not yet probed.
 pub(crate) fn open(ctx: &Context, kind: StoreKind) -> Result<Box<dyn CredentialStore>, CliError> {
+    open_with(ctx, kind, false)
+}
+
+/// [`open`], with `force`: the plaintext file then accepts writes into a credentials file
+/// other users may read (`--force`). Other stores have no such choice.
+fn open_with(
+    ctx: &Context,
+    kind: StoreKind,
+    force: bool,
+) -> Result<Box<dyn CredentialStore>, CliError> {
     Ok(match kind {
-        StoreKind::File => Box::new(FileStore::new(ctx.files.clone())),
+        StoreKind::File => Box::new(FileStore::new(ctx.files.clone()).force(force)),
         StoreKind::Keychain | StoreKind::Keyutils => Box::new(KeychainStore::new(kind)?),
         StoreKind::EncryptedFile => Box::new(super::encrypted_file::open(ctx)?),
         StoreKind::Sso => {
@@ -36,7 +46,16 @@ pub(crate) fn open_checked(
     ctx: &Context,
     kind: StoreKind,
 ) -> Result<Box<dyn CredentialStore>, CliError> {
-    let store = open(ctx, kind)?;
+    open_for_write(ctx, kind, false)
+}
+
+/// [`open_checked`], with `--force` for the plaintext file.
+pub(crate) fn open_for_write(
+    ctx: &Context,
+    kind: StoreKind,
+    force: bool,
+) -> Result<Box<dyn CredentialStore>, CliError> {
+    let store = open_with(ctx, kind, force)?;
     store
         .check_available()
         .map_err(|e| CliError::from(e).with_hint_prefix("nothing was written; "))?;

@@ -100,6 +100,12 @@ fn a_writer_killed_mid_write_leaves_the_old_file_or_the_new_one() {
         ));
     }
     std::fs::write(&env.credentials, &old).unwrap();
+    // Private, as `aws configure` leaves it: a file others can read is refused.
+    std::fs::set_permissions(
+        &env.credentials,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
 
     let mut killed_mid_write = 0;
     let mut completed = 0;

@@ -67,7 +67,7 @@ fn refuses_bad_files_and_writes_nothing() {
         ("Access key ID,Secret access key\n", "no access key"),
         (
             "Access key ID,Secret access key\nbad,x\n",
-            "row 2: access key id contains `b` at character 1",
+            "access key id is not valid: character 1 is a lower-case letter",
         ),
     ];
     for (i, (text, expected)) in cases.iter().enumerate() {

@@ -3,6 +3,10 @@
 //! Every test runs the binary with a cleared environment, a temporary `HOME` and its own
 //! AWS files. Tests that need AWS use the moto server that `cargo xtask test` starts
 //! (`SAGECRED_MOTO_ENDPOINT`); nothing here reaches a real AWS endpoint.
+//!
+//! They run POSIX shells, the Secret Service and file modes, so they are Unix-only; the
+//! Windows binary has its own end-to-end checks under Wine (`xtask/src/windows/e2e.rs`).
+#![cfg(unix)]
 
 mod common;
 use sagecred_test_support::sso_emulator as emulator;
@@ -24,4 +28,5 @@ mod role;
 mod rotate;
 mod shells;
 mod sso;
+mod targets;
 mod whoami;

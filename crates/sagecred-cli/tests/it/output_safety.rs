@@ -366,7 +366,7 @@ fn oversized_values_are_refused_without_being_echoed() {
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("access key id is 5004 characters long"),
+        stderr(&out).contains("access key id is not valid: it is 5004 bytes long"),
         "{}",
         stderr(&out)
     );

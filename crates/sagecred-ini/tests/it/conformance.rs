@@ -74,7 +74,7 @@ fn check(case: &Case) -> Result<(), String> {
         {
             return Err(format!("error `{shown}` contains `{bad}`"));
         }
-        if shown != format!("line {}: {}", err.line, err.message) {
+        if shown != format!("line {}: {}", err.line, err.kind) {
             return Err(format!("unexpected display `{shown}`"));
         }
         return Ok(());

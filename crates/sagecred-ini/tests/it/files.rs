@@ -109,7 +109,7 @@ fn a_parse_error_leaves_the_file_untouched_and_names_path_and_line() {
     assert_eq!(
         err.to_string(),
         format!(
-            "{}:3: expected `name = value` or a `[section]` header; found `this is not valid`",
+            "line 3 of {}: a property line needs `=` (`name = value`)",
             path.display()
         )
     );
@@ -274,8 +274,9 @@ fn load_config_only_never_reads_the_credentials_file() {
     assert!(
         matches!(
             err,
-            IniError::Io {
-                action: "reading",
+            IniError::NotAFile {
+                action: "read",
+                file_type: "a directory",
                 ..
             }
         ),
@@ -297,10 +298,12 @@ fn load_reports_a_malformed_file_with_its_path() {
     .unwrap();
     let err = ProfileSet::load(&files).unwrap_err();
     let shown = err.to_string();
-    assert!(
-        shown.starts_with(&format!("{}:3: ", files.credentials.display())),
-        "{shown}"
+    assert_eq!(
+        shown,
+        format!(
+            "line 3 of {}: a sub-property line needs `=` (`name = value`)",
+            files.credentials.display()
+        )
     );
-    assert!(shown.contains("** redacted **"), "{shown}");
-    assert!(!shown.contains("oops"), "{shown}");
+    assert!(!format!("{err:?}").contains("oops"), "{err:?}");
 }

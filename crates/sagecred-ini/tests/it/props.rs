@@ -250,3 +250,157 @@ proptest! {
         }
     }
 }
+
+/// Whether a line, without its terminator, is a section header, a comment, or a
+/// continuation (indented and not blank), as the generated files spell them.
+fn is_header(line: &str) -> bool {
+    line.starts_with('[')
+}
+
+fn is_comment(line: &str) -> bool {
+    line.starts_with(['#', ';'])
+}
+
+fn is_continuation(line: &str) -> bool {
+    line.starts_with([' ', '\t']) && !line.trim().is_empty()
+}
+
+/// The file's lines with their terminators, and the same lines without them.
+fn lines_of(text: &str) -> (Vec<&str>, Vec<&str>) {
+    let raw: Vec<&str> = text.split_inclusive('\n').collect();
+    let bare = raw
+        .iter()
+        .map(|l| l.trim_end_matches('\n').trim_end_matches('\r'))
+        .collect();
+    (raw, bare)
+}
+
+/// What `remove_section` must leave: every line but those the section owns, byte for
+/// byte. A section owns its header, the comment lines directly above the header (unless
+/// they are above the file's first header), and the lines below it up to the comment
+/// lines directly above the next header.
+fn without_section(text: &str, target: (&str, &str)) -> String {
+    let (raw, bare) = lines_of(text);
+    let mine = Some((target.0.to_owned(), target.1.to_owned()));
+    let first_header = bare.iter().position(|l| is_header(l));
+    let mut delete = vec![false; raw.len()];
+    for h in (0..bare.len()).filter(|&i| is_header(bare[i]) && meaning(bare[i]) == mine) {
+        let mut start = h;
+        if Some(h) != first_header {
+            while start > 0 && is_comment(bare[start - 1]) {
+                start -= 1;
+            }
+        }
+        let next = (h + 1..bare.len())
+            .find(|&i| is_header(bare[i]))
+            .unwrap_or(bare.len());
+        let mut end = next;
+        if next < bare.len() {
+            while end > h + 1 && is_comment(bare[end - 1]) {
+                end -= 1;
+            }
+        }
+        for d in &mut delete[start..end] {
+            *d = true;
+        }
+    }
+    raw.iter()
+        .zip(&delete)
+        .filter(|(_, d)| !**d)
+        .map(|(l, _)| *l)
+        .collect()
+}
+
+/// What `remove(key, name)` must leave: every line but the `name` property lines of the
+/// section's occurrences and their continuation lines, byte for byte.
+fn without_property(text: &str, target: (&str, &str), name: &str) -> String {
+    let (raw, bare) = lines_of(text);
+    let mine = Some((target.0.to_owned(), target.1.to_owned()));
+    let mut in_section = false;
+    let mut removing = false;
+    let mut kept = String::new();
+    for (raw, line) in raw.iter().zip(&bare) {
+        let delete = if is_header(line) {
+            in_section = meaning(line) == mine;
+            removing = false;
+            false
+        } else if !in_section || line.trim().is_empty() || is_comment(line) {
+            false
+        } else if is_continuation(line) {
+            removing
+        } else {
+            let key = line.split('=').next().unwrap_or("").trim();
+            removing = key.eq_ignore_ascii_case(name);
+            removing
+        };
+        if !delete {
+            kept.push_str(raw);
+        }
+    }
+    kept
+}
+
+fn property_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("region".to_owned()),
+        Just("OUTPUT".to_owned()),
+        Just("k1".to_owned()),
+        Just("s3".to_owned()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn remove_section_keeps_every_byte_it_does_not_own(
+        file in file(),
+        target in 0..TARGETS.len(),
+    ) {
+        let text = render(&file);
+        let target = TARGETS[target];
+        let key = key(target);
+        let before = Document::parse(&text, FileKind::Config).unwrap();
+        let mut doc = before.clone();
+        let changed = doc.remove_section(&key);
+        let after = doc.render();
+        prop_assert_eq!(&after, &without_section(&text, target));
+        prop_assert_eq!(changed, after != text);
+
+        let reparsed = Document::parse(&after, FileKind::Config).unwrap();
+        prop_assert_eq!(reparsed.section(&key), None);
+        for other in TARGETS.iter().copied().filter(|t| *t != target) {
+            prop_assert_eq!(before.section(&self::key(other)), reparsed.section(&self::key(other)));
+        }
+    }
+
+    #[test]
+    fn remove_keeps_every_byte_but_the_property_lines(
+        file in file(),
+        target in 0..TARGETS.len(),
+        name in property_name(),
+    ) {
+        let text = render(&file);
+        let target = TARGETS[target];
+        let key = key(target);
+        let mut doc = Document::parse(&text, FileKind::Config).unwrap();
+        let changed = doc.remove(&key, &name);
+        let after = doc.render();
+        prop_assert_eq!(&after, &without_property(&text, target, &name));
+        prop_assert_eq!(changed, after != text);
+    }
+}
+
+#[test]
+fn remove_section_keeps_the_comment_of_the_next_section() {
+    let text = "# the file\n[profile a]\nk = v\n\n# about dev\n[profile dev]\nregion = x\n\n# about b\n[profile b]\nk = w\n";
+    let mut doc = Document::parse(text, FileKind::Config).unwrap();
+    assert!(doc.remove_section(&SectionKey::Profile("dev".into())));
+    assert_eq!(
+        doc.render(),
+        "# the file\n[profile a]\nk = v\n\n# about b\n[profile b]\nk = w\n"
+    );
+    // The first section's comment block is the file's, and stays.
+    assert!(doc.remove_section(&SectionKey::Profile("a".into())));
+    assert_eq!(doc.render(), "# the file\n# about b\n[profile b]\nk = w\n");
+}

@@ -14,6 +14,9 @@ fn setup(credentials: Option<&str>) -> (tempfile::TempDir, FileStore, std::path:
     if let Some(text) = credentials {
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(&path, text).unwrap();
+        // As `aws configure` leaves it: a credentials file others may read is refused.
+        #[cfg(unix)]
+        fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     }
     let store = FileStore::new(AwsFiles {
         config: dir.path().join(".aws/config"),

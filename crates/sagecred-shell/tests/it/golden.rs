@@ -44,34 +44,36 @@ fn powershell_set_lines() {
     assert_set(ps, "it's", "$env:AWS_PROFILE = 'it''s'");
     assert_set(ps, "''", "$env:AWS_PROFILE = ''''''");
     // The language specification's single-quote-character is any of U+0027, U+2018, U+2019,
-    // U+201A and U+201B: each typographic one also ends the string, so each is doubled, and
-    // the tokenizer keeps the second of a pair, so doubling keeps the character itself.
+    // U+201A and U+201B: each typographic one would also end the string. Like every
+    // non-ASCII character they are written as UTF-16 code units, `[char]0xXXXX`, outside
+    // any string, joined by `+` to the verbatim runs (see the code-page tests below).
     assert_set(
         ps,
         "it\u{2018}s",
-        "$env:AWS_PROFILE = 'it\u{2018}\u{2018}s'",
+        "$env:AWS_PROFILE = ('it' + [char]0x2018 + 's')",
     );
     assert_set(
         ps,
         "it\u{2019}s",
-        "$env:AWS_PROFILE = 'it\u{2019}\u{2019}s'",
+        "$env:AWS_PROFILE = ('it' + [char]0x2019 + 's')",
     );
     assert_set(
         ps,
         "it\u{201A}s",
-        "$env:AWS_PROFILE = 'it\u{201A}\u{201A}s'",
+        "$env:AWS_PROFILE = ('it' + [char]0x201A + 's')",
     );
     assert_set(
         ps,
         "it\u{201B}s",
-        "$env:AWS_PROFILE = 'it\u{201B}\u{201B}s'",
+        "$env:AWS_PROFILE = ('it' + [char]0x201B + 's')",
     );
-    // The typographic double quotes U+201C, U+201D and U+201E are double-quote-characters,
-    // which are ordinary characters in a verbatim string.
+    // The typographic double quotes U+201C, U+201D and U+201E likewise. A value that starts
+    // with a character code gets an empty string in front, so that `+` concatenates strings
+    // rather than adding character codes.
     assert_set(
         ps,
         "\u{201C}a\u{201D}\u{201E}",
-        "$env:AWS_PROFILE = '\u{201C}a\u{201D}\u{201E}'",
+        "$env:AWS_PROFILE = ('' + [char]0x201C + 'a' + [char]0x201D + [char]0x201E)",
     );
     // A verbatim string expands nothing: `$`, `$(...)`, `@(...)`, the backtick escape
     // character and `"` are all literal inside it.
@@ -86,8 +88,14 @@ fn powershell_set_lines() {
         "%PATH% !x! ^&|<>() ; \\ * ? ~ #",
         "$env:AWS_PROFILE = '%PATH% !x! ^&|<>() ; \\ * ? ~ #'",
     );
-    // Non-ASCII text that is not a quote character is carried as it is.
-    assert_set(ps, "é 日本 🦀", "$env:AWS_PROFILE = 'é 日本 🦀'");
+    // Other non-ASCII text too, so that the line is ASCII whatever the console code page;
+    // a character outside the basic plane is a surrogate pair.
+    assert_set(
+        ps,
+        "é 日本 🦀",
+        "$env:AWS_PROFILE = ('' + [char]0x00E9 + ' ' + [char]0x65E5 + [char]0x672C + ' ' \
+         + [char]0xD83E + [char]0xDD80)",
+    );
 }
 
 #[test]

@@ -3,6 +3,9 @@
 //!
 //! The modules that run real shells are Unix-only; the golden tests run everywhere.
 
+#[cfg(unix)]
+mod argv_botocore;
+mod codepage;
 mod golden;
 #[cfg(unix)]
 mod hostile;
