@@ -146,7 +146,22 @@ fn large_home(dir: &Path) -> Result<PathBuf> {
     Ok(home)
 }
 
+/// Set in the re-run of the bench inside a session keyring of its own.
+const IN_SESSION_VAR: &str = "SAGECRED_BENCH_IN_SESSION";
+
 pub(crate) fn bench(args: &[String]) -> Result {
+    // The encrypted-file store keeps its unlocked identity in the login session's keyring.
+    // Run the whole bench in a throwaway session keyring of its own (`keyctl session -`),
+    // so that the measured runs see an unlocked store and nothing is left behind.
+    if std::env::var_os(IN_SESSION_VAR).is_none() && Path::new("/usr/bin/keyctl").exists() {
+        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        return run(Command::new("/usr/bin/keyctl")
+            .args(["session", "-"])
+            .arg(exe)
+            .arg("bench")
+            .args(args)
+            .env(IN_SESSION_VAR, "1"));
+    }
     let quick = args.iter().any(|a| a == "--quick");
     run(cargo().args(["build", "--release", "--locked", "-p", "sagecred-cli"]))?;
     let bin = root().join("target/release/sagecred");
@@ -197,6 +212,60 @@ pub(crate) fn bench(args: &[String]) -> Result {
     ));
     fill.run_once()?;
 
+    // The encrypted-file store: a key stored with the passphrase from a command (which
+    // unlocks the store for this session keyring), and one session fetched and cached.
+    let age_home = dir.join("encrypted-file");
+    std::fs::create_dir_all(age_home.join(".aws")).map_err(|e| e.to_string())?;
+    let with_passphrase = |mut case: Case, command: &str| {
+        case.env
+            .push(("AWS_ENDPOINT_URL".to_owned(), moto.endpoint()));
+        case.env
+            .push(("SAGECRED_PASSPHRASE_COMMAND".to_owned(), command.to_owned()));
+        case
+    };
+    let mut configure = with_passphrase(
+        Case::new(
+            "configure",
+            &bin,
+            &[
+                "configure",
+                "--profile",
+                "ebench",
+                "--stdin",
+                "--store",
+                "encrypted-file",
+            ],
+            &age_home,
+            1,
+        ),
+        "printf %s bench-passphrase",
+    )
+    .command();
+    configure.stdin(Stdio::piped());
+    let mut child = configure.spawn().map_err(|e| e.to_string())?;
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all(b"AKIAIOSFODNN7EXAMPLE\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n")
+            .map_err(|e| e.to_string())?;
+    }
+    if !child.wait().map_err(|e| e.to_string())?.success() {
+        return Err("storing the bench key in the encrypted-file store failed".to_owned());
+    }
+    let age_args = [
+        "credential-process",
+        "--profile",
+        "ebench",
+        "--store",
+        "encrypted-file",
+    ];
+    with_passphrase(
+        Case::new("fill", &bin, &age_args, &age_home, 1),
+        "printf %s bench-passphrase",
+    )
+    .run_once()?;
+
     let mut cases = vec![
         Case::new("/bin/true", "/bin/true", &[], &small, n),
         Case::new(
@@ -221,6 +290,18 @@ pub(crate) fn bench(args: &[String]) -> Result {
         &keychain_home,
         if quick { 30 } else { 150 },
     )));
+    // A passphrase command that fails: a run that needed the passphrase would fail the
+    // bench, so every measured run is served by the unlocked identity.
+    cases.push(with_passphrase(
+        Case::new(
+            "sagecred credential-process (cached session, unlocked encrypted-file store)",
+            &bin,
+            &age_args,
+            &age_home,
+            if quick { 30 } else { 150 },
+        ),
+        "false",
+    ));
     let aws = Path::new("/usr/bin/aws");
     let has_aws = aws.exists();
     if has_aws {
@@ -305,9 +386,16 @@ pub(crate) fn bench(args: &[String]) -> Result {
         ms(cp_median),
         verdict(cp_median < Duration::from_millis(20))
     );
+    let age_median = cases[4].median();
+    let _ = writeln!(
+        table,
+        "- `sagecred credential-process` from the unlocked encrypted-file store's cached session = {} (budget under 10 ms): {}",
+        ms(age_median),
+        verdict(age_median < Duration::from_millis(10))
+    );
     if has_aws {
-        let aws_median = cases[4].median();
-        let aws_process = cases[5].median();
+        let aws_median = cases[5].median();
+        let aws_process = cases[6].median();
         let _ = writeln!(
             table,
             "- `aws configure export-credentials --format process` / `sagecred credential-process` = {:.0}x",

@@ -5,7 +5,8 @@ use std::process::Command;
 use crate::{Result, run};
 
 /// Debian packages: real shells for the shell tests, the AWS CLI v2 for interop tests, a
-/// Secret Service (gnome-keyring on a private D-Bus) and keyutils for the keychain tests.
+/// Secret Service (gnome-keyring on a private D-Bus) and keyutils for the keychain tests,
+/// and the reference `age` CLI that must open what the encrypted-file store writes.
 const DEBIAN_PACKAGES: &[&str] = &[
     "bash",
     "dash",
@@ -16,10 +17,12 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "gnome-keyring",
     "libsecret-tools",
     "keyutils",
+    "age",
 ];
 
-/// PyPI packages: the AWS emulator and the SDK the SageMaker Python SDK runs on.
-const PYPI_PACKAGES: &[&str] = &["moto[server]==5.2.1", "boto3>=1.34"];
+/// PyPI packages: the AWS emulator, the SDK the SageMaker Python SDK runs on, and pyrage
+/// (age for Python), a second reader of the encrypted-file store's files.
+const PYPI_PACKAGES: &[&str] = &["moto[server]==5.2.1", "boto3>=1.34", "pyrage>=1.2"];
 
 /// Virtual environments under `target/py/`, for the consumers that prove what sagecred
 /// writes. The SageMaker Python SDK v2 and v3 cannot share one environment, and checkov
@@ -110,7 +113,7 @@ fn is_root() -> bool {
 /// Installs the missing packages. Debian packages need root (or sudo).
 pub(crate) fn install() -> Result {
     ensure_debian(DEBIAN_PACKAGES)?;
-    if !python_has("moto, boto3, flask") {
+    if !python_has("moto, boto3, flask, pyrage") {
         run(Command::new("python3")
             .args([
                 "-m",
@@ -183,9 +186,9 @@ pub(crate) fn check() -> Result {
             missing.join(" ")
         ));
     }
-    if !python_has("moto, boto3") {
+    if !python_has("moto, boto3, pyrage") {
         return Err(
-            "python3 cannot import moto and boto3; run `python3 -m pip install 'moto[server]' boto3`"
+            "python3 cannot import moto, boto3 and pyrage; run `python3 -m pip install 'moto[server]' boto3 pyrage`"
                 .to_owned(),
         );
     }

@@ -103,6 +103,22 @@ pub enum Command {
         so it can be turned back on with `aws iam update-access-key --status Active`.")]
     Recover(RecoverArgs),
 
+    /// Unlock the encrypted-file store for this login session (asks for its passphrase)
+    #[command(after_help = "Examples:\n  \
+        sagecred unlock                                  # then start a training run with no terminal\n  \
+        SAGECRED_UNLOCK_TIMEOUT=2h sagecred unlock\n\n\
+        The first read of the encrypted-file store in a login session asks for its passphrase\n\
+        on the terminal (or runs SAGECRED_PASSPHRASE_COMMAND) and keeps the unlocked key in\n\
+        the kernel session keyring for 8 hours (SAGECRED_UNLOCK_TIMEOUT or the profile's\n\
+        sagecred_unlock_timeout to change it). `unlock` does that first read now.")]
+    Unlock,
+
+    /// Forget the unlocked encrypted-file store of this login session
+    #[command(after_help = "Examples:\n  \
+        sagecred lock\n\n\
+        The next read of the encrypted-file store asks for its passphrase again.")]
+    Lock,
+
     /// Show who AWS says you are (STS GetCallerIdentity) and cache the account id
     #[command(
         after_help = "Examples:\n  sagecred whoami\n  sagecred whoami --profile dev --output json"
@@ -161,12 +177,16 @@ pub enum Command {
         refreshed ends with `run sagecred login` unless --login is given.")]
     CredentialProcess(CredentialProcessArgs),
 
-    /// Move plaintext keys from ~/.aws/credentials into the keychain
+    /// Move plaintext keys into the keychain, or keys between any two stores (--to)
     #[command(after_help = "Examples:\n  \
         sagecred migrate --profile dev --dry-run\n  \
-        sagecred migrate --all\n\n\
-        Each key is written to the keychain and read back before its plaintext lines are\n\
-        removed; every other byte of both files is kept.")]
+        sagecred migrate --all\n  \
+        sagecred migrate --to encrypted-file --all            # a headless box: keys into age files\n  \
+        sagecred migrate --to keychain --profile dev          # back from any store\n\n\
+        Without --to, plaintext keys move into --store (the keychain): each key is written and\n\
+        read back before its plaintext lines are removed; every other byte of both files is kept.\n\
+        With --to, each key is written to the target store and read back from it before it is\n\
+        deleted from the store it came from.")]
     Migrate(MigrateArgs),
 
     /// Run a command with the profile's temporary credentials in its environment
@@ -665,6 +685,11 @@ pub struct MigrateArgs {
     /// Where to move the keys
     #[arg(long, value_parser = StoreParser, default_value_t = StoreKind::Keychain)]
     pub store: StoreKind,
+
+    /// Move keys from whatever store holds them now into this one (any two stores); with
+    /// --all, every profile whose key lives elsewhere
+    #[arg(long, value_parser = StoreParser, conflicts_with = "store")]
+    pub to: Option<StoreKind>,
 }
 
 /// Arguments of `exec`.

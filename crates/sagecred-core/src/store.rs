@@ -20,12 +20,18 @@ pub enum StoreKind {
     Keyutils,
     /// IAM Identity Center: role credentials from a cached SSO token; never stores keys.
     Sso,
+    /// age-encrypted files, unlocked once per login session: for headless machines.
+    EncryptedFile,
 }
 
 impl StoreKind {
     /// The stores a user can choose with `--store`, in the order `--help` lists them.
-    pub const KEY_STORES: &'static [StoreKind] =
-        &[StoreKind::Keychain, StoreKind::Keyutils, StoreKind::File];
+    pub const KEY_STORES: &'static [StoreKind] = &[
+        StoreKind::Keychain,
+        StoreKind::EncryptedFile,
+        StoreKind::Keyutils,
+        StoreKind::File,
+    ];
 
     /// The name users type and see, as in `--store file`.
     pub fn as_str(self) -> &'static str {
@@ -34,6 +40,7 @@ impl StoreKind {
             Self::Keychain => "keychain",
             Self::Keyutils => "keyutils",
             Self::Sso => "sso",
+            Self::EncryptedFile => "encrypted-file",
         }
     }
 
@@ -51,6 +58,10 @@ impl StoreKind {
                  (`keyctl session -`), and keys are lost on reboot and expire after 3 days unused"
             }
             Self::Sso => "IAM Identity Center: short-lived role credentials, no stored key",
+            Self::EncryptedFile => {
+                "age-encrypted files, for headless boxes: a passphrase unlocks them once per \
+                 login session, and the standard `age` tool can always read them"
+            }
         }
     }
 
@@ -61,13 +72,14 @@ impl StoreKind {
             Self::Keychain => "the OS keychain",
             Self::Keyutils => "the kernel keyring (keyutils; lost on reboot)",
             Self::Sso => "IAM Identity Center",
+            Self::EncryptedFile => "the encrypted files (age)",
         }
     }
 
     /// Whether the store holds long-term keys (everything but SSO).
     pub fn holds_keys(self) -> bool {
         match self {
-            Self::File | Self::Keychain | Self::Keyutils => true,
+            Self::File | Self::Keychain | Self::Keyutils | Self::EncryptedFile => true,
             Self::Sso => false,
         }
     }
@@ -76,7 +88,7 @@ impl StoreKind {
     /// plaintext file is read by the SDKs themselves.
     pub fn served_by_process(self) -> bool {
         match self {
-            Self::Keychain | Self::Keyutils => true,
+            Self::Keychain | Self::Keyutils | Self::EncryptedFile => true,
             Self::File | Self::Sso => false,
         }
     }
@@ -96,10 +108,16 @@ pub struct UnknownStore(pub String);
 impl std::str::FromStr for StoreKind {
     type Err = UnknownStore;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [Self::File, Self::Keychain, Self::Keyutils, Self::Sso]
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| UnknownStore(s.chars().take(40).collect()))
+        [
+            Self::File,
+            Self::Keychain,
+            Self::Keyutils,
+            Self::Sso,
+            Self::EncryptedFile,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+        .ok_or_else(|| UnknownStore(s.chars().take(40).collect()))
     }
 }
 

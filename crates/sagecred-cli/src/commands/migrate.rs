@@ -15,6 +15,9 @@ use crate::error::CliError;
 use crate::output;
 
 pub(super) fn run(ctx: &Context, args: &MigrateArgs) -> Result<(), CliError> {
+    if let Some(to) = args.to {
+        return super::migrate_to::run(ctx, args, to);
+    }
     if args.store == StoreKind::File {
         return Err(CliError::user(
             "migrate moves keys out of the plaintext file; choose --store keychain or keyutils",

@@ -7,11 +7,13 @@ mod configure;
 mod credential_process;
 mod credentials;
 mod doctor;
+mod encrypted_file;
 mod env;
 mod exec;
 mod import;
 mod keys;
 mod migrate;
+mod migrate_to;
 mod profiles;
 mod provision;
 mod remove;
@@ -94,6 +96,8 @@ pub(crate) fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Import(args) => import::run(&ctx, &args),
         Command::Profiles => profiles::run(&ctx),
         Command::Whoami => whoami::run(&ctx),
+        Command::Lock => encrypted_file::run_lock(&ctx),
+        Command::Unlock => encrypted_file::run_unlock(&ctx),
         Command::Doctor(args) => doctor::run(&ctx, &args),
         Command::Login(args) => sso::run_login(&ctx, &args),
         Command::Logout(args) => sso::run_logout(&ctx, &args),

@@ -27,6 +27,7 @@ fn open_with(
     Ok(match kind {
         StoreKind::File => Box::new(FileStore::new(ctx.files.clone()).force(force)),
         StoreKind::Keychain | StoreKind::Keyutils => Box::new(KeychainStore::new(kind)?),
+        StoreKind::EncryptedFile => Box::new(super::encrypted_file::open(ctx)?),
         StoreKind::Sso => {
             return Err(StoreError::Unsupported {
                 store: kind,

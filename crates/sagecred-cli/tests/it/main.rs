@@ -17,6 +17,7 @@ mod child_env;
 mod concurrency;
 mod configure;
 mod doctor;
+mod encrypted_file;
 mod hostile;
 mod import;
 mod interop;
