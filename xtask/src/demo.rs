@@ -4,9 +4,9 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use crate::moto::Moto;
 use crate::secret_service::SecretService;
 use crate::{Result, cargo, root, run};
+use sagecred_test_support::moto::Moto;
 
 pub(crate) fn demo() -> Result {
     run(cargo().args(["build", "--locked", "-p", "sagecred-cli"]))?;

@@ -13,20 +13,21 @@
 //! * `man`: regenerate `docs/man/` from the CLI definition.
 //! * `demo`: the whole guide against a local moto server, with no AWS account.
 //!
-//! It has no dependencies beyond std, so it builds in seconds.
+//! It depends on std and on the std-alone part of `sagecred-test-support` (the moto and
+//! Secret Service start-ups, shared with the tests), so it builds in seconds.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // A build tool talks to the terminal.
 
 mod bench;
 mod demo;
 mod deps;
 mod man;
-mod moto;
-mod secret_service;
 mod windows;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
+
+use sagecred_test_support::{moto, secret_service};
 
 type Result<T = ()> = std::result::Result<T, String>;
 
@@ -136,7 +137,7 @@ fn test(args: &[String]) -> Result {
     // Build the tests before starting moto, so that moto does not sit idle through a build.
     run(cargo().args(["test", "--workspace", "--locked", "--no-run"]))?;
 
-    let moto = moto::Moto::start(&root().join("target/xtask"))?;
+    let moto = start_moto()?;
     let keyring =
         secret_service::SecretService::start(&root().join("target/xtask/secret-service"))?;
     let outcome = run(cargo()
@@ -156,8 +157,15 @@ fn test(args: &[String]) -> Result {
     Ok(())
 }
 
-fn services() -> Result {
+/// The shared moto server of a test run, with the AWS managed policies loaded.
+fn start_moto() -> Result<moto::Moto> {
     let moto = moto::Moto::start(&root().join("target/xtask"))?;
+    eprintln!("xtask: moto is up at {}", moto.endpoint());
+    Ok(moto)
+}
+
+fn services() -> Result {
+    let moto = start_moto()?;
     let keyring =
         secret_service::SecretService::start(&root().join("target/xtask/secret-service"))?;
     println!("export SAGECRED_MOTO_ENDPOINT={}", moto.endpoint());

@@ -137,27 +137,35 @@ const BUILD_ARGS: &[&str] = &[
 /// cargo replays the warnings of cached crates, so a build with nothing to do still shows
 /// them and this check holds on every run.
 fn build(target_dir: &Path) -> Result {
+    use std::io::BufRead;
     let mut cmd = cross_cargo(target_dir);
-    cmd.args(BUILD_ARGS).stdout(Stdio::inherit());
+    cmd.args(BUILD_ARGS)
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::piped());
     eprintln!("xtask: $ {}", shown(&cmd));
     let started = Instant::now();
-    let output = cmd
-        .stderr(Stdio::piped())
-        .output()
+    let mut child = cmd
+        .spawn()
         .map_err(|e| format!("cannot start /usr/bin/cargo: {e}"))?;
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    eprint!("{stderr}");
+    // Shown as it comes, and kept to look for warnings.
+    let mut warnings = Vec::new();
+    for line in std::io::BufReader::new(child.stderr.take().expect("piped")).lines() {
+        let line = line.map_err(|e| format!("reading cargo's output: {e}"))?;
+        eprintln!("{line}");
+        if line.starts_with("warning") {
+            warnings.push(line);
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("waiting for /usr/bin/cargo: {e}"))?;
     eprintln!(
         "xtask: windows build finished in {:.1}s",
         started.elapsed().as_secs_f64()
     );
-    if !output.status.success() {
-        return Err(format!("the Windows build failed ({})", output.status));
+    if !status.success() {
+        return Err(format!("the Windows build failed ({status})"));
     }
-    let warnings: Vec<&str> = stderr
-        .lines()
-        .filter(|l| l.starts_with("warning"))
-        .collect();
     if !warnings.is_empty() {
         return Err(format!(
             "the Windows build has warnings:\n{}",

@@ -6,16 +6,23 @@
 //!   [`Region`], [`AccessKeyId`]), each of which rejects bad input with a precise
 //!   [`ValidationError`];
 //! * [`Credentials`], whose secret parts never print;
-//! * the async [`CredentialStore`] trait that every backend (plaintext files, OS keychain,
-//!   IAM Identity Center) implements, with [`StoreError`] separating "not present" from
-//!   "broken" so that callers can fall through a chain of stores;
+//! * [`CredentialSource`], where a profile's credentials come from, resolved once per
+//!   command ([`ResolvedProfile`]), and [`ProcessLine`], the `credential_process` line of
+//!   ours, rendered and parsed in one place;
+//! * the synchronous [`CredentialStore`] trait that every key store (plaintext file, OS
+//!   keychain, kernel keyring) implements, with [`StoreError`] separating "not present"
+//!   from "broken"; [`SessionCache`] for cached temporary credentials; the async
+//!   [`CredentialProvider`] for sources that wait on the network;
 //! * [`role::resolve_role`], the order in which the SageMaker execution role is found.
 #![warn(missing_docs)]
 
 mod credentials;
 pub mod env_vars;
 mod names;
+mod process_line;
 pub mod role;
+mod source;
+mod sso_name;
 mod store;
 
 pub use credentials::{Credentials, REDACTED, Secret};
@@ -25,4 +32,13 @@ pub use names::{
     MAX_ROLE_ARN_LEN, MAX_SECRET_ACCESS_KEY_LEN, Partition, ProfileName, Region, RoleArn,
     ValidationError, check_secret_access_key,
 };
-pub use store::{CredentialStore, StoreError, StoreKind};
+pub use process_line::{ProcessLine, ProcessLineError};
+pub use source::{
+    AssumeRoleSource, CredentialSource, ForeignProcess, ProfileSettings, ResolvedProfile,
+    SourceEnv, SourceError, SsoSessionRef, SsoSource,
+};
+pub use sso_name::SsoSessionName;
+pub use store::{
+    CredentialProvider, CredentialStore, SESSION_REFRESH_MARGIN, SessionCache, StoreError,
+    StoreKind, StoredKey, UnknownStore, cached_or_fetch, fresh_session, remember_session,
+};

@@ -10,7 +10,9 @@
 use std::time::{Duration, SystemTime};
 
 use aws_config::SdkConfig;
-use sagecred_core::{AccessKeyId, DEFAULT_ROLE_NAME, Partition, ProfileName, Region, RoleArn};
+use sagecred_core::{
+    AccessKeyId, CredentialSource, DEFAULT_ROLE_NAME, Partition, ProfileName, Region, RoleArn,
+};
 use sagecred_provision::{
     AwsFailure, CallerIdentity, ECR_FULL_ACCESS, IAM_READ_ONLY_ACCESS, SAGEMAKER_FULL_ACCESS,
     SIMULATED_ACTIONS, caller_identity, simulate_training_access, trusts_sagemaker,
@@ -19,7 +21,6 @@ use sagecred_provision::{
 
 use crate::access::{AccessTarget, access_checks};
 use crate::check::{Check, CheckId, Fix};
-use crate::source::SourceKind;
 
 /// The guide's rotation period for access keys ("Rotate access keys periodically").
 pub const MAX_KEY_AGE_DAYS: u64 = 90;
@@ -48,8 +49,8 @@ pub enum StoredKey {
 pub struct AwsInputs {
     /// The profile checked.
     pub profile: ProfileName,
-    /// Where its credentials come from.
-    pub source: SourceKind,
+    /// Where its credentials come from, as the one resolution found it.
+    pub source: CredentialSource,
     /// The access key id the credentials resolved to.
     pub key_id: String,
     /// Whether they are temporary session credentials.
@@ -81,15 +82,27 @@ pub fn mask(id: &str) -> String {
 }
 
 /// The `credentials` check for credentials that do not resolve; the AWS checks are skipped.
-pub fn credentials_unresolved(profile: &ProfileName, source: SourceKind, error: &str) -> Check {
+pub fn credentials_unresolved(
+    profile: &ProfileName,
+    source: &CredentialSource,
+    error: &str,
+) -> Check {
     Check::fail(
         CheckId::Credentials,
         format!(
             "the credentials of profile `{profile}` ({} store) do not resolve: {error}; the aws checks were skipped",
             source.label()
         ),
-        source.fix(profile),
+        credentials_fix(profile, source),
     )
+}
+
+/// The fix for credentials that do not work: the source's one piece of advice.
+fn credentials_fix(profile: &ProfileName, source: &CredentialSource) -> Fix {
+    Fix::Credentials {
+        profile: profile.clone(),
+        source: source.clone(),
+    }
 }
 
 /// The caller as the later checks need it.
@@ -131,7 +144,7 @@ pub fn policy_arn(partition: Partition, account: &str, name: &str) -> String {
 pub fn identity_failure(
     failure: &AwsFailure,
     key_id: &str,
-    source: SourceKind,
+    source: &CredentialSource,
     profile: &ProfileName,
 ) -> Check {
     let key = mask(key_id);
@@ -163,7 +176,7 @@ pub fn identity_failure(
     Check::fail(
         CheckId::Identity,
         format!("{reason}; the later aws checks were skipped"),
-        source.fix(profile),
+        credentials_fix(profile, source),
     )
 }
 
@@ -312,7 +325,12 @@ pub async fn aws_checks(config: &SdkConfig, inputs: &AwsInputs) -> Vec<Check> {
                 message: Some(e.to_string()),
                 ..AwsFailure::default()
             });
-            checks.push(identity_failure(&failure, &inputs.key_id, inputs.source, p));
+            checks.push(identity_failure(
+                &failure,
+                &inputs.key_id,
+                &inputs.source,
+                p,
+            ));
             return checks;
         }
     };
@@ -638,7 +656,7 @@ async fn key_age_check(iam: &aws_sdk_iam::Client, caller: &Caller, inputs: &AwsI
                     "cannot read the key of profile `{p}` from the {} store: {reason}",
                     inputs.source.label()
                 ),
-                inputs.source.fix(p),
+                credentials_fix(p, &inputs.source),
             );
         }
         StoredKey::NotKept if inputs.temporary || key_id.starts_with("ASIA") => {
@@ -684,6 +702,25 @@ mod tests {
         "dev".parse().unwrap()
     }
 
+    fn keychain() -> CredentialSource {
+        CredentialSource::Store(
+            sagecred_core::ProcessLine::new(
+                "/usr/bin/sagecred",
+                profile(),
+                sagecred_core::StoreKind::Keychain,
+            )
+            .unwrap(),
+        )
+    }
+
+    fn sso() -> CredentialSource {
+        CredentialSource::Sso(sagecred_core::SsoSource {
+            session: sagecred_core::SsoSessionRef::Named("team".into()),
+            account_id: None,
+            role_name: None,
+        })
+    }
+
     #[test]
     fn identity_failures_name_their_cause_and_the_store_fix() {
         let f = |code: &str| AwsFailure {
@@ -694,7 +731,7 @@ mod tests {
         let c = identity_failure(
             &f("InvalidClientTokenId"),
             "AKIAIOSFODNN7EXAMPLE",
-            SourceKind::Keychain,
+            &keychain(),
             &profile(),
         );
         assert!(c.reason.starts_with("unknown key"), "{}", c.reason);
@@ -707,7 +744,7 @@ mod tests {
         let c = identity_failure(
             &f("ExpiredToken"),
             "ASIAXXXXXXXXXXXXXXXX",
-            SourceKind::Sso,
+            &sso(),
             &profile(),
         );
         assert!(c.reason.starts_with("expired session"), "{}", c.reason);
@@ -717,7 +754,12 @@ mod tests {
             message: Some("connection refused".into()),
             ..AwsFailure::default()
         };
-        let c = identity_failure(&net, "AKIAIOSFODNN7EXAMPLE", SourceKind::File, &profile());
+        let c = identity_failure(
+            &net,
+            "AKIAIOSFODNN7EXAMPLE",
+            &CredentialSource::File,
+            &profile(),
+        );
         assert!(c.reason.contains("connection refused"), "{}", c.reason);
         assert_eq!(c.fix, Some(Fix::CheckNetwork));
     }

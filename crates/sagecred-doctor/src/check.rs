@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use sagecred_core::ProfileName;
+use sagecred_core::{CredentialSource, ProfileName};
 
 /// Which check a line of the report is. The declaration order is the report order: the
 /// credential and identity checks come first, because they explain the rest.
@@ -115,6 +115,15 @@ pub enum StoreFlag {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Fix {
+    /// What gives a profile working credentials again, for its source: the one piece of
+    /// advice every command gives (`CredentialSource::fix`), such as
+    /// `sagecred login --profile P` for SSO or `sagecred configure --profile P` for a store.
+    Credentials {
+        /// The profile.
+        profile: ProfileName,
+        /// Where its credentials come from.
+        source: CredentialSource,
+    },
     /// `sagecred configure --profile P [--store S]`: store working keys.
     Configure {
         /// The profile.
@@ -195,6 +204,7 @@ fn sh(value: &str) -> String {
 impl fmt::Display for Fix {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Self::Credentials { profile, source } => f.write_str(&source.fix(profile)),
             Self::Configure { profile, store } => {
                 write!(f, "sagecred configure --profile {profile}")?;
                 match store {
@@ -414,6 +424,28 @@ mod tests {
             }
             .to_string(),
             "sagecred provision --profile ADMIN_PROFILE --apply --role-name R --policy-name P --bucket b"
+        );
+    }
+
+    #[test]
+    fn credential_fixes_are_the_sources_one_advice() {
+        let sso = CredentialSource::Sso(sagecred_core::SsoSource {
+            session: sagecred_core::SsoSessionRef::Named("team".into()),
+            account_id: None,
+            role_name: None,
+        });
+        let fix = Fix::Credentials {
+            profile: profile("dev"),
+            source: sso,
+        };
+        assert_eq!(fix.to_string(), "sagecred login --profile dev");
+        let file = Fix::Credentials {
+            profile: profile("dev"),
+            source: CredentialSource::File,
+        };
+        assert_eq!(
+            file.to_string(),
+            "sagecred configure --profile dev --store file"
         );
     }
 

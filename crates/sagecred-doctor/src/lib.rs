@@ -21,9 +21,7 @@ pub mod access;
 pub mod aws;
 pub mod check;
 pub mod local;
-pub mod source;
 
 pub use access::{AccessTarget, Propagation};
 pub use aws::{AwsInputs, StoredKey};
 pub use check::{Check, CheckId, Fix, Report, Status, StoreFlag};
-pub use source::SourceKind;

@@ -602,6 +602,21 @@ impl Document {
         self.apply(edits)
     }
 
+    /// Removes every occurrence of the section's header and body, keeping the comment
+    /// block above each header. This is what dropping a section that an edit left bare
+    /// needs: after its properties went, a comment that sat between them and the next
+    /// header looks like that header's own block, and must not be taken with it. Nothing
+    /// the user wrote is lost. Returns whether anything changed.
+    pub fn remove_bare_section(&mut self, key: &SectionKey) -> bool {
+        let edits = self
+            .matching_runs(key)
+            .into_iter()
+            .flat_map(|run| run.header..self.body_end(run))
+            .map(|i| (i, LineEdit::Delete))
+            .collect();
+        self.apply(edits)
+    }
+
     /// Whether every occurrence of the section holds nothing but blank lines: no
     /// property, no comment, not even an ignored one. The comment block of the next
     /// header belongs to that header and does not count.
@@ -1260,6 +1275,12 @@ fn check_round_trip(line: &str, name: &str, value: &str) -> Result<(), EditError
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Section {
     properties: Vec<(String, String)>,
+}
+
+impl sagecred_core::ProfileSettings for Section {
+    fn setting(&self, key: &str) -> Option<&str> {
+        self.get(key)
+    }
 }
 
 impl Section {

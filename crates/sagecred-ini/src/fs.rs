@@ -171,7 +171,8 @@ fn read_text(target: &Path, path: &Path) -> Result<String, IniError> {
     let Some((file, meta)) = open_for_reading(target, path)? else {
         return Ok(String::new());
     };
-    let mut bytes = Vec::with_capacity(meta.len().min(MAX_FILE_LEN) as usize);
+    let size = meta.map_or(0, |m| m.len().min(MAX_FILE_LEN));
+    let mut bytes = Vec::with_capacity(size as usize);
     file.take(MAX_FILE_LEN + 1)
         .read_to_end(&mut bytes)
         .map_err(IniError::io("reading", path))?;
@@ -203,20 +204,21 @@ pub(crate) fn not_utf8() -> io::Error {
 pub(crate) fn open_for_reading(
     target: &Path,
     path: &Path,
-) -> Result<Option<(File, Metadata)>, IniError> {
-    let meta = match fs::metadata(target) {
-        Ok(meta) => meta,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(err) => return Err(IniError::io("reading", path)(err)),
+) -> Result<Option<(File, Option<Metadata>)>, IniError> {
+    let meta = match probe(target, path)? {
+        Existing::Missing => return Ok(None),
+        Existing::Other {
+            file_type,
+            readable: false,
+        } => return Err(not_a_file(path, target, file_type, "read")),
+        Existing::Regular(meta) if meta.len() > MAX_FILE_LEN => {
+            return Err(IniError::TooLarge {
+                path: path.to_owned(),
+            });
+        }
+        Existing::Regular(meta) => Some(meta),
+        Existing::Other { .. } => None,
     };
-    if !readable_type(&meta.file_type()) {
-        return Err(not_a_file(path, target, &meta.file_type(), "read"));
-    }
-    if meta.is_file() && meta.len() > MAX_FILE_LEN {
-        return Err(IniError::TooLarge {
-            path: path.to_owned(),
-        });
-    }
     let mut options = OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -230,17 +232,18 @@ pub(crate) fn open_for_reading(
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(err) => return Err(IniError::io("reading", path)(err)),
     };
-    // The path may have changed between the two looks; trust the open file.
-    let meta = file
-        .metadata()
-        .map_err(IniError::io("reading metadata of", path))?;
-    if !readable_type(&meta.file_type()) {
-        return Err(not_a_file(path, target, &meta.file_type(), "read"));
-    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
-        if meta.file_type().is_fifo() {
+        // The path may have changed between the two looks; trust the open file.
+        let file_type = file
+            .metadata()
+            .map_err(IniError::io("reading metadata of", path))?
+            .file_type();
+        if !readable_type(&file_type) {
+            return Err(not_a_file(path, target, type_name(&file_type), "read"));
+        }
+        if file_type.is_fifo() {
             // Opened without waiting for a writer; now wait for data as an ordinary
             // read does. A FIFO with no writer reads as at its end at once.
             let flags = rustix::fs::fcntl_getfl(&file)
@@ -250,6 +253,58 @@ pub(crate) fn open_for_reading(
         }
     }
     Ok(Some((file, meta)))
+}
+
+/// What is at a path, symlinks followed.
+enum Existing {
+    Missing,
+    Regular(Metadata),
+    /// Not a regular file: `readable` for character devices and FIFOs.
+    Other {
+        file_type: &'static str,
+        readable: bool,
+    },
+}
+
+/// Looks at what is at `target` (named `path` by the caller).
+fn probe(target: &Path, path: &Path) -> Result<Existing, IniError> {
+    #[cfg(windows)]
+    if is_windows_device(target) {
+        // `NUL`, `CON` and the like are devices in every directory; Windows has no file
+        // type for them.
+        return Ok(Existing::Other {
+            file_type: "a device",
+            readable: true,
+        });
+    }
+    match fs::metadata(target) {
+        Ok(meta) if meta.is_file() => Ok(Existing::Regular(meta)),
+        Ok(meta) => Ok(Existing::Other {
+            file_type: type_name(&meta.file_type()),
+            readable: readable_type(&meta.file_type()),
+        }),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(Existing::Missing),
+        Err(err) => Err(IniError::io("reading metadata of", path)(err)),
+    }
+}
+
+/// Whether the file name is one of the names Windows reserves for devices (`NUL`,
+/// `CON`, `PRN`, `AUX`, `COM1`-`COM9`, `LPT1`-`LPT9`), with or without an extension.
+#[cfg(windows)]
+fn is_windows_device(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let stem = name
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches(' ')
+        .to_ascii_uppercase();
+    matches!(stem.as_str(), "NUL" | "CON" | "PRN" | "AUX")
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && matches!(stem.as_bytes()[3], b'1'..=b'9'))
 }
 
 /// Whether sagecred reads a file of this type: regular files, character devices and
@@ -298,13 +353,13 @@ fn type_name(file_type: &fs::FileType) -> &'static str {
 fn not_a_file(
     path: &Path,
     target: &Path,
-    file_type: &fs::FileType,
+    file_type: &'static str,
     action: &'static str,
 ) -> IniError {
     IniError::NotAFile {
         path: path.to_owned(),
         target: target.to_owned(),
-        file_type: type_name(file_type),
+        file_type,
         action,
     }
 }
@@ -355,16 +410,14 @@ pub fn edit_with<T, E: From<IniError>>(
     f: impl FnOnce(&mut Document) -> Result<T, E>,
 ) -> Result<T, E> {
     let target = resolve_target(path)?;
-    if let Some(file_type) = existing_type(&target, path)?
-        && !file_type.is_file()
-    {
+    if let Existing::Other { file_type, .. } = probe(&target, path)? {
         // Read what can be read, and refuse the write only if there is one: deleting a
         // profile from a `/dev/null` credentials file finds nothing to delete.
         let original = read_text(&target, path)?;
         let mut doc = parse(&original, kind, path)?;
         let value = f(&mut doc)?;
         if doc.as_str() != original {
-            return Err(not_a_file(path, &target, &file_type, "write").into());
+            return Err(not_a_file(path, &target, file_type, "write").into());
         }
         return Ok(value);
     }
@@ -454,10 +507,8 @@ pub struct FileLock {
 /// symlink, a FIFO...).
 pub fn lock_file(path: &Path) -> Result<FileLock, IniError> {
     let target = resolve_target(path)?;
-    if let Some(file_type) = existing_type(&target, path)?
-        && !file_type.is_file()
-    {
-        return Err(not_a_file(path, &target, &file_type, "lock"));
+    if let Existing::Other { file_type, .. } = probe(&target, path)? {
+        return Err(not_a_file(path, &target, file_type, "lock"));
     }
     ensure_parent(&target)?;
     Ok(FileLock {
@@ -465,26 +516,16 @@ pub fn lock_file(path: &Path) -> Result<FileLock, IniError> {
     })
 }
 
-/// The type of what is at `target` (symlinks followed), or `None` when nothing is.
-fn existing_type(target: &Path, path: &Path) -> Result<Option<fs::FileType>, IniError> {
-    match fs::metadata(target) {
-        Ok(meta) => Ok(Some(meta.file_type())),
-        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(err) => Err(IniError::io("reading metadata of", path)(err)),
-    }
-}
-
 /// Refuses what a write with `options` may not replace, and returns the mode the new
 /// file gets: the existing file's, or 0600 for a new one.
 fn check_target(target: &Path, path: &Path, options: WriteOptions) -> Result<Mode, IniError> {
-    let meta = match fs::metadata(target) {
-        Ok(meta) => meta,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(private_mode()),
-        Err(err) => return Err(IniError::io("reading metadata of", path)(err)),
+    let meta = match probe(target, path)? {
+        Existing::Missing => return Ok(private_mode()),
+        Existing::Regular(meta) => meta,
+        Existing::Other { file_type, .. } => {
+            return Err(not_a_file(path, target, file_type, "write"));
+        }
     };
-    if !meta.is_file() {
-        return Err(not_a_file(path, target, &meta.file_type(), "write"));
-    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

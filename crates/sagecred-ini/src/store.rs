@@ -4,9 +4,9 @@
 //! so that such profiles, and keys being migrated away, are handled through the same
 //! interface as the keychain.
 
-use async_trait::async_trait;
 use sagecred_core::{
     AccessKeyId, CredentialStore, Credentials, ProfileName, Secret, StoreError, StoreKind,
+    StoredKey,
 };
 
 use crate::AwsFiles;
@@ -21,7 +21,8 @@ const TOKEN: &str = "aws_session_token";
 /// and `aws_session_token` in the profile's `[NAME]` section.
 ///
 /// Every write goes through [`edit`], so other profiles, comments and unknown keys stay
-/// byte for byte. File I/O is blocking inside the async methods; the files are tiny.
+/// byte for byte. The file holds no metadata: a key read back has no user name and no
+/// creation time.
 ///
 /// `put` refuses an existing credentials file that other users may read (the error's
 /// source is [`IniError::NotPrivate`]) unless the store was made with
@@ -107,13 +108,12 @@ fn key_of(profile: &ProfileName) -> SectionKey {
     SectionKey::Profile(profile.as_str().to_owned())
 }
 
-#[async_trait]
 impl CredentialStore for FileStore {
     fn kind(&self) -> StoreKind {
         StoreKind::File
     }
 
-    async fn get(&self, profile: &ProfileName) -> Result<Credentials, StoreError> {
+    fn get(&self, profile: &ProfileName) -> Result<StoredKey, StoreError> {
         let not_found = || StoreError::NotFound {
             store: StoreKind::File,
             profile: profile.clone(),
@@ -137,10 +137,11 @@ impl CredentialStore for FileStore {
         if let Some(token) = section.get(TOKEN).filter(|t| !t.is_empty()) {
             creds = creds.with_session_token(Secret::from(token));
         }
-        Ok(creds)
+        Ok(StoredKey::new(creds))
     }
 
-    async fn put(&self, profile: &ProfileName, creds: &Credentials) -> Result<(), StoreError> {
+    fn put(&self, profile: &ProfileName, stored: &StoredKey) -> Result<(), StoreError> {
+        let creds: &Credentials = &stored.credentials;
         let key = key_of(profile);
         edit_with(
             &self.files.credentials,
@@ -163,7 +164,7 @@ impl CredentialStore for FileStore {
         .map_err(|err| self.write_failed(err))
     }
 
-    async fn delete(&self, profile: &ProfileName) -> Result<bool, StoreError> {
+    fn delete(&self, profile: &ProfileName) -> Result<bool, StoreError> {
         // Deleting from a file that does not exist must not create the directory or
         // the lock file.
         if std::fs::symlink_metadata(&self.files.credentials).is_err() {
@@ -179,7 +180,7 @@ impl CredentialStore for FileStore {
                     removed |= doc.remove(&key, name);
                 }
                 if removed && doc.section_is_bare(&key) {
-                    doc.remove_section(&key);
+                    doc.remove_bare_section(&key);
                 }
                 Ok(removed)
             },
@@ -187,9 +188,9 @@ impl CredentialStore for FileStore {
         .map_err(|err| self.backend("updating", err))
     }
 
-    async fn list(&self) -> Result<Vec<ProfileName>, StoreError> {
+    fn list(&self) -> Result<Vec<ProfileName>, StoreError> {
         let doc = self.read()?;
-        Ok(doc
+        let mut names: Vec<ProfileName> = doc
             .profile_names()
             .into_iter()
             .filter(|name| {
@@ -197,6 +198,8 @@ impl CredentialStore for FileStore {
                     .is_some_and(|s| s.get(KEY_ID).is_some())
             })
             .filter_map(|name| name.parse().ok())
-            .collect())
+            .collect();
+        names.sort();
+        Ok(names)
     }
 }

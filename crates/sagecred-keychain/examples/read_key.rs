@@ -9,16 +9,17 @@
 
 use std::process::ExitCode;
 
-use sagecred_keychain::{Backend, DEFAULT_SERVICE, KeychainStore};
+use sagecred_core::{CredentialStore, StoreKind};
+use sagecred_keychain::{DEFAULT_SERVICE, KeychainStore};
 
 fn main() -> ExitCode {
-    let mut backend = Backend::Keychain;
+    let mut kind = StoreKind::Keychain;
     let mut service = DEFAULT_SERVICE.to_owned();
     let mut profile = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--keyutils" => backend = Backend::Keyutils,
+            "--keyutils" => kind = StoreKind::Keyutils,
             "--service" => service = args.next().unwrap_or_default(),
             _ => profile = Some(arg),
         }
@@ -27,8 +28,8 @@ fn main() -> ExitCode {
         eprintln!("usage: read_key [--keyutils] [--service NAME] PROFILE");
         return ExitCode::from(2);
     };
-    let store = KeychainStore::with_service(backend, &service);
-    match store.get_key(&profile) {
+    let got = KeychainStore::with_service(kind, &service).and_then(|s| s.get(&profile));
+    match got {
         Ok(key) => {
             println!("{}", key.credentials.access_key_id().masked());
             ExitCode::SUCCESS

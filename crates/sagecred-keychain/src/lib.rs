@@ -9,9 +9,9 @@
 //!
 //! # Backends
 //!
-//! * [`Backend::Keychain`]: macOS Keychain, Windows Credential Manager, or on Linux and the
+//! * [`StoreKind::Keychain`]: macOS Keychain, Windows Credential Manager, or on Linux and the
 //!   BSDs the freedesktop Secret Service (gnome-keyring, KeePassXC) over D-Bus.
-//! * [`Backend::Keyutils`]: the Linux kernel keyring, for headless machines. Keys live in
+//! * [`StoreKind::Keyutils`]: the Linux kernel keyring, for headless machines. Keys live in
 //!   the session keyring and are lost on reboot. It is used only when chosen explicitly,
 //!   never as a silent fallback, and it needs a session keyring of its own (`keyctl session
 //!   - $SHELL`); without one it fails with an error that says so.
@@ -48,10 +48,10 @@ mod payload;
 mod platform;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::SystemTime;
 
-use async_trait::async_trait;
-use sagecred_core::{CredentialStore, Credentials, ProfileName, StoreError, StoreKind};
+use sagecred_core::{
+    CredentialStore, Credentials, ProfileName, SessionCache, StoreError, StoreKind,
+};
 use zeroize::Zeroizing;
 
 use crate::platform::EntryError;
@@ -68,78 +68,41 @@ fn keyring_lock() -> MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// One profile's long-term key and its metadata, as kept in one keychain entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredKey {
-    /// The access key id and secret access key.
-    pub credentials: Credentials,
-    /// The IAM user the key belongs to, when known.
-    pub user_name: Option<String>,
-    /// When the key was created (by IAM, or failing that when it was first stored).
-    pub created: Option<SystemTime>,
-}
-
-impl StoredKey {
-    /// A key with no metadata.
-    pub fn new(credentials: Credentials) -> Self {
-        Self {
-            credentials,
-            user_name: None,
-            created: None,
-        }
-    }
-}
-
-/// Where a [`KeychainStore`] keeps its entries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    /// The OS keychain: macOS Keychain, Windows Credential Manager, Linux Secret Service.
-    Keychain,
-    /// The Linux kernel keyring (session keyring): headless, lost on reboot.
-    Keyutils,
-}
-
-impl Backend {
-    /// The store kind this backend is reported as.
-    pub fn kind(self) -> StoreKind {
-        match self {
-            Self::Keychain => StoreKind::Keychain,
-            Self::Keyutils => StoreKind::Keyutils,
-        }
-    }
-}
+pub use sagecred_core::StoredKey;
 
 /// Credentials in the OS keychain (or the kernel keyring), one entry per profile.
 ///
 /// Every method is synchronous and blocks for one keychain round trip (milliseconds, or
-/// until the user answers an unlock prompt on a desktop). The [`CredentialStore`] methods
-/// call the same code.
+/// until the user answers an unlock prompt on a desktop).
 #[derive(Debug, Clone)]
 pub struct KeychainStore {
-    backend: Backend,
+    kind: StoreKind,
     service: String,
     session_service: String,
 }
 
 impl KeychainStore {
-    /// A store under the service name `sagecred`.
-    pub fn new(backend: Backend) -> Self {
-        Self::with_service(backend, DEFAULT_SERVICE)
+    /// A store of `kind` ([`StoreKind::Keychain`] or [`StoreKind::Keyutils`]) under the
+    /// service name `sagecred`. Other kinds are [`StoreError::Unsupported`].
+    pub fn new(kind: StoreKind) -> Result<Self, StoreError> {
+        Self::with_service(kind, DEFAULT_SERVICE)
     }
 
     /// A store under another service name, so that tests stay apart from real entries and
     /// from each other. Cached sessions go under `<service>-session`.
-    pub fn with_service(backend: Backend, service: &str) -> Self {
-        Self {
-            backend,
-            service: service.to_owned(),
-            session_service: format!("{service}-session"),
+    pub fn with_service(kind: StoreKind, service: &str) -> Result<Self, StoreError> {
+        match kind {
+            StoreKind::Keychain | StoreKind::Keyutils => Ok(Self {
+                kind,
+                service: service.to_owned(),
+                session_service: format!("{service}-session"),
+            }),
+            other => Err(StoreError::Unsupported {
+                store: other,
+                operation: "be opened as a keychain",
+                reason: "only the OS keychain and the kernel keyring are keychains".to_owned(),
+            }),
         }
-    }
-
-    /// The backend.
-    pub fn backend(&self) -> Backend {
-        self.backend
     }
 
     /// The service name long-term keys are kept under.
@@ -147,46 +110,17 @@ impl KeychainStore {
         &self.service
     }
 
-    /// The store kind: [`StoreKind::Keychain`] or [`StoreKind::Keyutils`].
-    pub fn kind(&self) -> StoreKind {
-        self.backend.kind()
-    }
-
-    /// Checks quickly that the backend is reachable and unlocked.
-    ///
-    /// On the Secret Service this connects, and unlocks the default collection if it is
-    /// locked (which shows the unlock prompt on a desktop, and fails at once headless).
-    /// Elsewhere it reads an entry that does not exist. Failures are
-    /// [`StoreError::Unavailable`] with the reason and a fix.
-    pub fn check_available(&self) -> Result<(), StoreError> {
-        let _lock = keyring_lock();
-        platform::probe(self.backend)
-    }
-
-    /// The long-term key stored for `profile`, or [`StoreError::NotFound`].
-    pub fn get_key(&self, profile: &ProfileName) -> Result<StoredKey, StoreError> {
-        let _lock = keyring_lock();
-        self.read_key(profile)
-    }
-
-    /// Stores `key` for `profile`, replacing what was there.
-    pub fn put_key(&self, profile: &ProfileName, key: &StoredKey) -> Result<(), StoreError> {
-        let _lock = keyring_lock();
-        self.write_key(profile, key)
-    }
-
-    /// Removes `profile`'s long-term key. Returns whether there was one. The cached session
-    /// is left alone; see [`KeychainStore::delete_session`].
+    /// Removes `profile`'s long-term key only, leaving its cached session alone. Returns
+    /// whether there was one.
     pub fn delete_key(&self, profile: &ProfileName) -> Result<bool, StoreError> {
         let _lock = keyring_lock();
         self.delete_entry(&self.service, profile, "deleting the key")
     }
+}
 
+impl SessionCache for KeychainStore {
     /// The cached temporary credentials for `profile`, or `None` when none are cached.
-    ///
-    /// Expired credentials are returned as they are: the caller decides how much margin it
-    /// needs.
-    pub fn get_session(&self, profile: &ProfileName) -> Result<Option<Credentials>, StoreError> {
+    fn get_session(&self, profile: &ProfileName) -> Result<Option<Credentials>, StoreError> {
         let _lock = keyring_lock();
         let doing = "reading the cached session";
         let Some(bytes) = self.read_entry(&self.session_service, profile, doing)? else {
@@ -198,12 +132,8 @@ impl KeychainStore {
     }
 
     /// Caches temporary credentials for `profile`. They must carry a session token and an
-    /// expiration; long-term keys go through [`KeychainStore::put_key`].
-    pub fn put_session(
-        &self,
-        profile: &ProfileName,
-        creds: &Credentials,
-    ) -> Result<(), StoreError> {
+    /// expiration; long-term keys go through [`CredentialStore::put`].
+    fn put_session(&self, profile: &ProfileName, creds: &Credentials) -> Result<(), StoreError> {
         let (Some(token), Some(expiration)) = (creds.session_token(), creds.expiration()) else {
             return Err(StoreError::Unsupported {
                 store: self.kind(),
@@ -224,7 +154,7 @@ impl KeychainStore {
     }
 
     /// Removes `profile`'s cached session. Returns whether there was one.
-    pub fn delete_session(&self, profile: &ProfileName) -> Result<bool, StoreError> {
+    fn delete_session(&self, profile: &ProfileName) -> Result<bool, StoreError> {
         let _lock = keyring_lock();
         self.delete_entry(
             &self.session_service,
@@ -232,7 +162,9 @@ impl KeychainStore {
             "deleting the cached session",
         )
     }
+}
 
+impl KeychainStore {
     // What follows runs with the keyring lock held by the caller.
 
     fn read_key(&self, profile: &ProfileName) -> Result<StoredKey, StoreError> {
@@ -243,6 +175,10 @@ impl KeychainStore {
             });
         };
         payload::decode_key(&bytes).map_err(|detail| self.corrupt(profile, detail))
+    }
+
+    fn kind(&self) -> StoreKind {
+        self.kind
     }
 
     fn write_key(&self, profile: &ProfileName, key: &StoredKey) -> Result<(), StoreError> {
@@ -264,7 +200,7 @@ impl KeychainStore {
         profile: &ProfileName,
         doing: &str,
     ) -> Result<keyring::Entry, StoreError> {
-        platform::entry(self.backend, service, profile.as_str()).map_err(|e| match e {
+        platform::entry(self.kind, service, profile.as_str()).map_err(|e| match e {
             EntryError::Store(e) => e,
             EntryError::Keyring(e) => errors::from_keyring(self.kind(), profile, doing, e),
         })
@@ -313,59 +249,49 @@ impl KeychainStore {
     }
 }
 
-#[async_trait]
 impl CredentialStore for KeychainStore {
     fn kind(&self) -> StoreKind {
-        self.backend.kind()
+        self.kind
     }
 
-    /// The profile's long-term key, without its metadata.
-    async fn get(&self, profile: &ProfileName) -> Result<Credentials, StoreError> {
-        self.get_key(profile).map(|key| key.credentials)
-    }
-
-    /// Stores a long-term key, keeping the entry's IAM user name, and its creation time if
-    /// the key id is unchanged. A new key id is stamped with the current time.
+    /// Checks quickly that the backend is reachable and unlocked.
     ///
-    /// Temporary credentials are refused: they belong in [`KeychainStore::put_session`].
-    async fn put(&self, profile: &ProfileName, creds: &Credentials) -> Result<(), StoreError> {
-        if creds.session_token().is_some() {
+    /// On the Secret Service this connects, and unlocks the default collection if it is
+    /// locked (which shows the unlock prompt on a desktop, and fails at once headless).
+    /// Elsewhere it reads an entry that does not exist. Failures are
+    /// [`StoreError::Unavailable`] with the reason and a fix.
+    fn check_available(&self) -> Result<(), StoreError> {
+        let _lock = keyring_lock();
+        platform::probe(self.kind)
+    }
+
+    /// The profile's long-term key, with its metadata.
+    fn get(&self, profile: &ProfileName) -> Result<StoredKey, StoreError> {
+        let _lock = keyring_lock();
+        self.read_key(profile)
+    }
+
+    /// Stores a long-term key with its metadata, replacing what was there.
+    ///
+    /// Temporary credentials are refused: they belong in the session cache
+    /// ([`SessionCache::put_session`]).
+    fn put(&self, profile: &ProfileName, key: &StoredKey) -> Result<(), StoreError> {
+        if key.credentials.session_token().is_some() {
             return Err(StoreError::Unsupported {
-                store: self.kind(),
+                store: self.kind,
                 operation: "store temporary credentials as a profile's key",
                 reason: "credentials with a session token expire; cache them as the \
                          profile's session instead"
                     .to_owned(),
             });
         }
-        // One lock over the read and the write, so that another thread of this process
-        // cannot slip a write in between.
         let _lock = keyring_lock();
-        let previous = match self.read_key(profile) {
-            Ok(key) => Some(key),
-            // A missing or unreadable entry is simply replaced: storing a fresh key is how
-            // a user repairs a broken one.
-            Err(StoreError::NotFound { .. } | StoreError::Corrupt { .. }) => None,
-            Err(e) => return Err(e),
-        };
-        let (user_name, created) = match previous {
-            Some(old) => {
-                let same_key = old.credentials.access_key_id() == creds.access_key_id();
-                (old.user_name, old.created.filter(|_| same_key))
-            }
-            None => (None, None),
-        };
-        let key = StoredKey {
-            credentials: creds.clone(),
-            user_name,
-            created: created.or_else(|| Some(SystemTime::now())),
-        };
-        self.write_key(profile, &key)
+        self.write_key(profile, key)
     }
 
     /// Removes the profile's long-term key and its cached session. Returns whether either
     /// was there.
-    async fn delete(&self, profile: &ProfileName) -> Result<bool, StoreError> {
+    fn delete(&self, profile: &ProfileName) -> Result<bool, StoreError> {
         let _lock = keyring_lock();
         let key = self.delete_entry(&self.service, profile, "deleting the key")?;
         let session = self.delete_entry(
@@ -381,8 +307,8 @@ impl CredentialStore for KeychainStore {
     /// Only the Secret Service can be searched. Items whose account is not a valid profile
     /// name were not written by sagecred and are skipped. Other keychains and the kernel
     /// keyring answer [`StoreError::Unsupported`].
-    async fn list(&self) -> Result<Vec<ProfileName>, StoreError> {
-        if self.backend == Backend::Keyutils {
+    fn list(&self) -> Result<Vec<ProfileName>, StoreError> {
+        if self.kind == StoreKind::Keyutils {
             return Err(StoreError::Unsupported {
                 store: StoreKind::Keyutils,
                 operation: "list profiles",
@@ -400,5 +326,9 @@ impl CredentialStore for KeychainStore {
         profiles.sort();
         profiles.dedup();
         Ok(profiles)
+    }
+
+    fn sessions(&self) -> Option<&dyn SessionCache> {
+        Some(self)
     }
 }

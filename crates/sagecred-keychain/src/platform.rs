@@ -5,7 +5,6 @@
 
 use sagecred_core::{StoreError, StoreKind};
 
-use crate::Backend;
 use crate::errors;
 
 /// Builds the keyring entry for `service` and `user` on `backend`.
@@ -14,13 +13,14 @@ use crate::errors;
 /// Manager, Secret Service on Linux and the BSDs). The kernel keyring is only ever built
 /// explicitly, here, and only when the process has a session keyring that can hold it.
 pub(crate) fn entry(
-    backend: Backend,
+    kind: StoreKind,
     service: &str,
     user: &str,
 ) -> Result<keyring::Entry, EntryError> {
-    match backend {
-        Backend::Keychain => keyring::Entry::new(service, user).map_err(EntryError::Keyring),
-        Backend::Keyutils => keyutils_entry(service, user),
+    match kind {
+        StoreKind::Keyutils => keyutils_entry(service, user),
+        // The constructor admits only the keychain and the kernel keyring.
+        _ => keyring::Entry::new(service, user).map_err(EntryError::Keyring),
     }
 }
 
@@ -100,7 +100,6 @@ mod secret_service {
     use sagecred_core::{StoreError, StoreKind};
 
     use super::probe_by_reading;
-    use crate::Backend;
     use crate::errors::{self, Diagnosis};
 
     /// Maps a dbus-secret-service error to a store error.
@@ -133,9 +132,10 @@ mod secret_service {
     /// keyring creates new items, is unlocked. A locked collection is unlocked the way a
     /// write would unlock it: on a desktop that shows the unlock prompt, and headless it
     /// fails at once.
-    pub(crate) fn probe(backend: Backend) -> Result<(), StoreError> {
-        match backend {
-            Backend::Keychain => {
+    pub(crate) fn probe(kind: StoreKind) -> Result<(), StoreError> {
+        match kind {
+            StoreKind::Keyutils => probe_by_reading(kind),
+            _ => {
                 let ss = connect()?;
                 let collection = ss.get_default_collection().map_err(|e| ss_error(&e))?;
                 if collection.is_locked().map_err(|e| ss_error(&e))? {
@@ -143,7 +143,6 @@ mod secret_service {
                 }
                 Ok(())
             }
-            Backend::Keyutils => probe_by_reading(backend),
         }
     }
 
@@ -172,9 +171,8 @@ mod secret_service {
 
 /// Checks availability by reading an entry that does not exist: "no entry" means the
 /// store answered.
-fn probe_by_reading(backend: Backend) -> Result<(), StoreError> {
-    let kind = backend.kind();
-    let entry = match entry(backend, "sagecred-probe", "sagecred-probe") {
+fn probe_by_reading(kind: StoreKind) -> Result<(), StoreError> {
+    let entry = match entry(kind, "sagecred-probe", "sagecred-probe") {
         Ok(entry) => entry,
         Err(EntryError::Store(e)) => return Err(e),
         Err(EntryError::Keyring(e)) => return Err(probe_error(kind, e)),
@@ -198,8 +196,8 @@ fn probe_error(kind: StoreKind, err: keyring::Error) -> StoreError {
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd")))]
-pub(crate) fn probe(backend: Backend) -> Result<(), StoreError> {
-    probe_by_reading(backend)
+pub(crate) fn probe(kind: StoreKind) -> Result<(), StoreError> {
+    probe_by_reading(kind)
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd")))]

@@ -1,23 +1,24 @@
-//! [`SsoStore`]: the `CredentialStore` for profiles that sign in through Identity Center.
+//! [`SsoStore`]: the [`CredentialProvider`] for profiles that sign in through Identity
+//! Center. It holds no keys, so it is no `CredentialStore`.
 
 use std::collections::BTreeMap;
 
-use sagecred_core::{CredentialStore, Credentials, ProfileName, StoreError, StoreKind};
+use sagecred_core::{CredentialProvider, Credentials, ProfileName, StoreError, StoreKind};
 
 use crate::cache::TokenCache;
-use crate::client::SsoClient;
+use crate::client::SsoEndpoints;
 use crate::error::SsoError;
-use crate::flow::access_token;
+use crate::profile::{RoleSources, SsoProfile, role_credentials};
 use crate::session::{SsoRole, SsoSession};
 
 /// Role credentials for SSO profiles. `get` takes the session's token (refreshing it when
 /// due) and calls GetRoleCredentials; it never starts a sign-in, so a missing or dead token
-/// is [`StoreError::Unavailable`] with `sagecred login` as the fix. Keys are never stored:
-/// `put` is refused, and `delete` signs the profile's session out of the local cache.
+/// is [`StoreError::Unavailable`] with `sagecred login` as the fix. Keys are never stored.
+/// [`SsoStore::sign_out`] removes the profile's session from the local cache.
 #[derive(Debug)]
 pub struct SsoStore {
     cache: TokenCache,
-    endpoint: Option<String>,
+    endpoints: SsoEndpoints,
     profiles: BTreeMap<ProfileName, (SsoSession, SsoRole)>,
 }
 
@@ -26,14 +27,24 @@ impl SsoStore {
     pub fn new(cache: TokenCache) -> Self {
         Self {
             cache,
-            endpoint: None,
+            endpoints: SsoEndpoints::default(),
             profiles: BTreeMap::new(),
         }
     }
 
-    /// Sends the Identity Center calls to `url` instead of the endpoint the SDK picks.
+    /// Sends both Identity Center services' calls to `url` instead of AWS's endpoints.
     pub fn with_endpoint(mut self, url: impl Into<String>) -> Self {
-        self.endpoint = Some(url.into());
+        let url = url.into();
+        self.endpoints = SsoEndpoints {
+            oidc: Some(url.clone()),
+            portal: Some(url),
+        };
+        self
+    }
+
+    /// Sends the Identity Center calls to `endpoints`.
+    pub fn with_endpoints(mut self, endpoints: SsoEndpoints) -> Self {
+        self.endpoints = endpoints;
         self
     }
 
@@ -75,46 +86,41 @@ pub(crate) fn store_error(profile: &ProfileName, e: SsoError) -> StoreError {
     }
 }
 
-#[async_trait::async_trait]
-impl CredentialStore for SsoStore {
-    fn kind(&self) -> StoreKind {
-        StoreKind::Sso
-    }
-
-    async fn get(&self, profile: &ProfileName) -> Result<Credentials, StoreError> {
-        let (session, role) = self.entry(profile)?;
-        let client = SsoClient::with_endpoint(&session.region, self.endpoint.as_deref()).await;
-        let token = access_token(&client, &self.cache, session, None)
-            .await
-            .map_err(|e| store_error(profile, e))?;
-        client
-            .role_credentials(
-                &token.access_token,
-                role.account_id.as_str(),
-                &role.role_name,
-            )
-            .await
-            .map_err(|e| store_error(profile, e))
-    }
-
-    async fn put(&self, _profile: &ProfileName, _creds: &Credentials) -> Result<(), StoreError> {
-        Err(StoreError::Unsupported {
-            store: StoreKind::Sso,
-            operation: "store keys",
-            reason: "IAM Identity Center issues short-lived role credentials at each request; \
-                     there are no keys to keep"
-                .into(),
-        })
-    }
-
-    async fn delete(&self, profile: &ProfileName) -> Result<bool, StoreError> {
+impl SsoStore {
+    /// Removes the token of `profile`'s session from the local cache. Returns whether
+    /// there was one.
+    pub fn sign_out(&self, profile: &ProfileName) -> Result<bool, StoreError> {
         let (session, _) = self.entry(profile)?;
         self.cache
             .remove(session)
             .map_err(|e| store_error(profile, e))
     }
 
-    async fn list(&self) -> Result<Vec<ProfileName>, StoreError> {
-        Ok(self.profiles.keys().cloned().collect())
+    /// The profiles this provider knows.
+    pub fn profiles(&self) -> Vec<ProfileName> {
+        self.profiles.keys().cloned().collect()
+    }
+}
+
+#[async_trait::async_trait]
+impl CredentialProvider for SsoStore {
+    fn kind(&self) -> StoreKind {
+        StoreKind::Sso
+    }
+
+    async fn provide(&self, profile: &ProfileName) -> Result<Credentials, StoreError> {
+        let (session, role) = self.entry(profile)?;
+        let sso = SsoProfile {
+            session: session.clone(),
+            role: Some(role.clone()),
+        };
+        let sources = RoleSources {
+            tokens: &self.cache,
+            roles: None,
+            endpoints: &self.endpoints,
+        };
+        role_credentials(&sources, profile, &sso, std::time::SystemTime::now(), None)
+            .await
+            .map_err(|e| store_error(profile, e))
     }
 }

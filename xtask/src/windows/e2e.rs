@@ -324,9 +324,12 @@ impl<'w> Tester<'w> {
         let output = self.run_exe(Path::new(&argv[0]), &args, &[], None)?;
         succeeded("the credential_process argv", &output)?;
         is_process_json(&text(&output.stdout), KEY_ID, SECRET)?;
-        // As the Rust, Go, Java and .NET SDKs run it: `cmd.exe /C LINE`.
-        let output = self.batch("process", &[format!("{line} --no-session")])?;
-        succeeded("the credential_process line in cmd.exe", &output)?;
+        // As the Rust, Go, Java and .NET SDKs run it: `cmd.exe /C LINE`, the line as one
+        // argument.
+        let mut cmd = self.wine.command("cmd.exe");
+        cmd.args(["/c".to_owned(), format!("{line} --no-session")]);
+        let output = run_with_stdin(cmd, None)?;
+        succeeded("cmd.exe /c with the credential_process line", &output)?;
         is_process_json(&text(&output.stdout), KEY_ID, SECRET)
     }
 
@@ -514,18 +517,23 @@ impl<'w> Tester<'w> {
         )
     }
 
-    /// cmd code, evaluated by Wine's cmd.exe as the README tells users to; a value cmd would
+    /// cmd code, run by Wine's cmd.exe line by line as batch code; a value cmd would
     /// expand is refused with nothing on stdout.
+    ///
+    /// The README's `for /f ... do %i` cannot be used here: Wine 8's cmd does not run a
+    /// builtin (`set`) named by a `for` variable. A batch file that `call`s the output runs
+    /// each `set` line through the same parser.
     fn env_cmd(&self) -> Result {
         let config = self.hostile_config()?;
         let exe = windows_path(&self.exe);
+        let code = windows_path(&self.work.join("env-out.cmd"));
         let output = self.batch(
             "env-cmd",
             &[
                 format!("set AWS_CONFIG_FILE={config}"),
-                format!(
-                    "for /f \"delims=\" %%i in ('{exe} env --shell cmd --profile a@b+c/d:e.f-g_h') do %%i"
-                ),
+                format!("{exe} env --shell cmd --profile a@b+c/d:e.f-g_h > {code}"),
+                "if errorlevel 1 exit /b 1".to_owned(),
+                format!("call {code}"),
                 "echo P=[%AWS_PROFILE%]".to_owned(),
                 "echo R=[%AWS_REGION%]".to_owned(),
                 "echo S=[%SAGEMAKER_ROLE%]".to_owned(),
@@ -553,7 +561,7 @@ impl<'w> Tester<'w> {
                 text(&output.stdout)
             )
         })?;
-        ensure(text(&output.stderr).contains('%'), || {
+        ensure(text(&output.stderr).contains("contains `%`"), || {
             format!("the refusal does not name `%`: {}", text(&output.stderr))
         })
     }
@@ -692,6 +700,18 @@ impl<'w> Tester<'w> {
             .collect();
         let output = self.run_exe(Path::new(&argv[0]), &args, &env, None)?;
         succeeded("the quoted credential_process argv", &output)?;
+        is_process_json(&text(&output.stdout), KEY_ID, SECRET)?;
+        // As cmd.exe runs it when the line reaches it unescaped (a batch file, Node's
+        // `shell: true`). The Rust SDK's `cmd.exe /C` escapes the quotes as `\"`, which cmd
+        // cannot read: the README advises a directory without spaces for that reason.
+        let output = self.batch(
+            "spaces",
+            &[
+                format!("set AWS_CONFIG_FILE={config_win}"),
+                format!("{line} --no-session"),
+            ],
+        )?;
+        succeeded("the quoted credential_process line in cmd.exe", &output)?;
         is_process_json(&text(&output.stdout), KEY_ID, SECRET)?;
         let removed = self.run_exe(&exe, &["remove", "sp", "--yes"], &env, None)?;
         succeeded("remove sp", &removed)

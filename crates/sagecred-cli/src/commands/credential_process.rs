@@ -1,10 +1,10 @@
 //! `sagecred credential-process --profile P`: what the AWS SDKs and CLI run through a
 //! profile's `credential_process` line. stdout carries the JSON and nothing else.
 
-use sagecred_keychain::KeychainStore;
+use sagecred_core::{CredentialSource, ProcessLine, ResolvedProfile};
 
-use super::keys::backend_of;
-use super::{session, sso};
+use super::session::{self, Serve, Want};
+use super::source;
 use crate::cli::CredentialProcessArgs;
 use crate::context::Context;
 use crate::error::CliError;
@@ -21,21 +21,38 @@ pub(super) fn run(ctx: &Context, args: &CredentialProcessArgs) -> Result<(), Cli
 }
 
 fn serve(ctx: &Context, args: &CredentialProcessArgs) -> Result<(), CliError> {
-    let (section, sso) = sso::profile_settings(ctx, &ctx.profile)?;
-    if let Some(sso) = sso {
-        let creds = sso::role_credentials(ctx, &ctx.profile, &sso, args.login, args.no_browser)?;
-        return output::print_exact(&session::process_json(&creds));
+    // One streaming lookup of the config file: this runs at every SDK credential refresh.
+    let section = sagecred_ini::find_config_profile(&ctx.files, ctx.profile.as_str())?;
+    let mut profile = source::resolve_section(ctx, &ctx.profile, section.as_ref(), false)?;
+    // The line that runs this command names the store; the profile's own settings decide
+    // only whether it signs in through SSO instead.
+    if !matches!(profile.source, CredentialSource::Sso(_)) {
+        if !args.store.served_by_process() {
+            return Err(CliError::user(
+                "credential-process serves keys from sagecred's stores and SSO profiles; a plaintext profile needs no credential_process",
+            ));
+        }
+        profile = ResolvedProfile {
+            source: CredentialSource::Store(
+                ProcessLine::new("sagecred", ctx.profile.clone(), args.store)
+                    .map_err(|e| CliError::internal(format!("credential-process store: {e}")))?,
+            ),
+            ..profile
+        };
     }
-    let Some(backend) = backend_of(args.store) else {
-        return Err(CliError::user(
-            "credential-process serves keychain and SSO profiles; a plaintext profile needs no credential_process",
-        ));
-    };
-    let store = KeychainStore::new(backend);
-    let creds = if args.no_session {
-        store.get_key(&ctx.profile)?.credentials
+    let want = if args.no_session {
+        Want::LongTerm
     } else {
-        session::temporary(ctx, &store, &ctx.profile, &section)?
+        Want::AsSdk
     };
+    let creds = session::credentials(
+        ctx,
+        &profile,
+        Serve {
+            want,
+            allow_login: args.login,
+            no_browser: args.no_browser,
+        },
+    )?;
     output::print_exact(&session::process_json(&creds))
 }

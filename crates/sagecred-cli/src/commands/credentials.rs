@@ -1,12 +1,9 @@
-//! Resolving a profile's credentials the way every AWS SDK does, through aws-config's
-//! profile provider: plaintext keys, `credential_process`, SSO and assume-role alike.
+//! Credentials as environment variables, for `env --credentials`.
 
-use aws_credential_types::provider::ProvideCredentials;
-use aws_smithy_types::date_time::Format;
 use sagecred_core::{ProfileName, Secret};
 use sagecred_shell::EnvChange;
 
-use super::block_on;
+use super::session::{Serve, Want};
 use crate::context::Context;
 use crate::error::CliError;
 
@@ -21,16 +18,6 @@ pub(crate) struct ResolvedCredentials {
 }
 
 impl ResolvedCredentials {
-    /// Key id, secret, session token and RFC 3339 expiry, for building an environment.
-    pub(crate) fn into_parts(self) -> (String, Secret, Option<Secret>, Option<String>) {
-        (
-            self.access_key_id,
-            self.secret_access_key,
-            self.session_token,
-            self.expiration,
-        )
-    }
-
     /// The `AWS_*` variables. Absent parts are unset, so that a token of earlier
     /// credentials cannot pair with a new key.
     pub(crate) fn changes(&self) -> Vec<EnvChange<'_>> {
@@ -50,51 +37,27 @@ impl ResolvedCredentials {
     }
 }
 
-/// Resolves `profile`'s credentials: SSO profiles through sagecred's own Identity Center
-/// client (with `allow_login`, an expired token starts a sign-in), every other profile
-/// with the SDK's own profile provider.
+/// Resolves `profile`'s temporary credentials through the one serving path, as `exec`
+/// gets them (a stored key becomes an STS session; SSO profiles get role credentials).
 pub(crate) fn resolve(
     ctx: &Context,
     profile: &ProfileName,
-    region: Option<&str>,
     allow_login: bool,
 ) -> Result<ResolvedCredentials, CliError> {
-    if let (_, Some(sso)) = super::sso::profile_settings(ctx, profile)? {
-        let c = super::sso::role_credentials(ctx, profile, &sso, allow_login, false)?;
-        return Ok(ResolvedCredentials {
-            access_key_id: c.access_key_id().as_str().to_owned(),
-            secret_access_key: c.secret_access_key().clone(),
-            session_token: c.session_token().cloned(),
-            expiration: c.expiration().map(super::session::rfc3339),
-        });
-    }
-    let region = ctx.region_for(region)?;
-    block_on(async {
-        let provider_config = aws_config::provider_config::ProviderConfig::default()
-            .with_region(Some(aws_config::Region::new(region.as_str().to_owned())));
-        let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
-            .configure(&provider_config)
-            .profile_name(profile.as_str())
-            .build();
-        let creds = provider.provide_credentials().await.map_err(|e| {
-            CliError::new(
-                crate::error::ErrorKind::Store,
-                format!(
-                    "cannot load credentials for profile `{profile}`: {}",
-                    sagecred_sdk_error::describe_credentials_error(&e)
-                ),
-            )
-            .with_hint(format!("check the profile with `sagecred profiles`, or store keys with `sagecred configure --profile {profile}`"))
-        })?;
-        Ok(ResolvedCredentials {
-            access_key_id: creds.access_key_id().to_owned(),
-            secret_access_key: Secret::from(creds.secret_access_key()),
-            session_token: creds.session_token().map(Secret::from),
-            expiration: creds.expiry().and_then(|t| {
-                aws_smithy_types::DateTime::from(t)
-                    .fmt(Format::DateTime)
-                    .ok()
-            }),
-        })
-    })?
+    let (_, resolved) = super::source::load_and_resolve(ctx, profile)?;
+    let c = super::session::credentials(
+        ctx,
+        &resolved,
+        Serve {
+            want: Want::Temporary,
+            allow_login,
+            no_browser: false,
+        },
+    )?;
+    Ok(ResolvedCredentials {
+        access_key_id: c.access_key_id().as_str().to_owned(),
+        secret_access_key: c.secret_access_key().clone(),
+        session_token: c.session_token().cloned(),
+        expiration: c.expiration().map(super::session::rfc3339),
+    })
 }

@@ -9,14 +9,13 @@
 use std::time::SystemTime;
 
 use aws_config::BehaviorVersion;
-use aws_credential_types::provider::ProvideCredentials;
-use sagecred_core::{DEFAULT_BUCKET, RoleArn};
-use sagecred_doctor::{AwsInputs, Check, Report, SourceKind, Status, StoredKey, aws, local};
+use sagecred_core::{DEFAULT_BUCKET, ResolvedProfile, RoleArn, StoreKind};
+use sagecred_doctor::{AwsInputs, Check, CheckId, Fix, Report, Status, StoredKey, aws, local};
 use sagecred_ini::{ProfileSet, Section};
-use sagecred_keychain::{Backend, KeychainStore};
 use serde_json::json;
 
-use super::{block_on, keys};
+use super::session::{self, Serve, Want};
+use super::{block_on, keys, source, stores};
 use crate::cli::{DoctorArgs, OutputFormat};
 use crate::context::Context;
 use crate::error::CliError;
@@ -56,7 +55,7 @@ pub(super) fn run(ctx: &Context, args: &DoctorArgs) -> Result<(), CliError> {
             &files.config,
             &files.credentials,
         )),
-        Some(section) => checks.extend(block_on(aws_checks(ctx, args, &set, section))??),
+        Some(section) => checks.extend(aws_checks(ctx, args, &set, section)?),
     }
     report(ctx, &Report::new(checks))
 }
@@ -119,27 +118,17 @@ fn sdk_config_check(ctx: &Context, profile: &Section) -> Option<Check> {
     )
 }
 
-/// The source of the profile's credentials, judged from its settings alone.
-fn source_of(set: &ProfileSet, ctx: &Context, section: &Section) -> SourceKind {
-    match keys::store_of(set, ctx.profile.as_str(), section) {
-        "file" => SourceKind::File,
-        "keychain" => SourceKind::Keychain,
-        "keyutils" => SourceKind::Keyutils,
-        "sso" => SourceKind::Sso,
-        "process" => SourceKind::Process,
-        "assume-role" => SourceKind::AssumeRole,
-        _ => SourceKind::None,
-    }
-}
-
 /// What the profile's sagecred store says about its key (for the key-age check).
-fn stored_key(ctx: &Context, source: SourceKind) -> StoredKey {
-    let backend = match source {
-        SourceKind::Keychain => Backend::Keychain,
-        SourceKind::Keyutils => Backend::Keyutils,
-        _ => return StoredKey::NotKept,
+fn stored_key(ctx: &Context, resolved: &ResolvedProfile) -> StoredKey {
+    // sagecred's own stores record when a key was stored; the plaintext file does not.
+    let Some(kind) = resolved
+        .source
+        .key_store()
+        .filter(|k| *k != StoreKind::File)
+    else {
+        return StoredKey::NotKept;
     };
-    match KeychainStore::new(backend).get_key(&ctx.profile) {
+    match stores::open(ctx, kind).and_then(|s| Ok(s.get(&resolved.name)?)) {
         Ok(stored) => StoredKey::Read {
             key_id: stored.credentials.access_key_id().clone(),
             created: stored.created,
@@ -150,31 +139,41 @@ fn stored_key(ctx: &Context, source: SourceKind) -> StoredKey {
     }
 }
 
-async fn aws_checks(
+/// The AWS checks, with the credentials served as the SDKs get them (a credential_process
+/// or SSO profile is served the same way boto3 is).
+fn aws_checks(
     ctx: &Context,
     args: &DoctorArgs,
     set: &ProfileSet,
     section: &Section,
 ) -> Result<Vec<Check>, CliError> {
     let p = &ctx.profile;
-    let source = source_of(set, ctx, section);
-    // Credentials: resolved exactly as the SDKs resolve them for this profile, so that a
-    // credential_process or SSO profile is checked through the same path boto3 takes.
-    let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
-        .profile_name(p.as_str())
-        .build();
-    let creds = match provider.provide_credentials().await {
+    let resolved = match source::resolve(ctx, set, p) {
+        Ok(r) => r,
+        Err(e) => {
+            let fix = Fix::Command(e.hint().unwrap_or_default().to_owned());
+            return Ok(vec![Check::fail(
+                CheckId::Credentials,
+                format!("{e}; the aws checks were skipped"),
+                fix,
+            )]);
+        }
+    };
+    let creds = match session::credentials(ctx, &resolved, Serve::new(Want::AsSdk)) {
         Ok(c) => c,
         Err(e) => {
-            let error = sagecred_sdk_error::describe_credentials_error(&e);
-            return Ok(vec![aws::credentials_unresolved(p, source, &error)]);
+            return Ok(vec![aws::credentials_unresolved(
+                p,
+                &resolved.source,
+                &e.to_string(),
+            )]);
         }
     };
     let region = ctx.region_for(section.get("region"))?;
     let inputs = AwsInputs {
         profile: p.clone(),
-        source,
-        key_id: creds.access_key_id().to_owned(),
+        source: resolved.source.clone(),
+        key_id: creds.access_key_id().as_str().to_owned(),
         temporary: creds.session_token().is_some(),
         region: region.clone(),
         policy_name: args.policy_name.clone(),
@@ -189,17 +188,20 @@ async fn aws_checks(
             .or_else(|| section.get("sagemaker_bucket").map(str::to_owned))
             .unwrap_or_else(|| DEFAULT_BUCKET.to_owned()),
         sagemaker_role_env: ctx.env.sagemaker_role.clone(),
-        stored_key: stored_key(ctx, source),
+        stored_key: stored_key(ctx, &resolved),
         now: SystemTime::now(),
     };
-    // The resolved credentials are used as they are, so a credential_process runs once.
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .region(aws_config::Region::new(region.as_str().to_owned()))
-        .profile_name(p.as_str())
-        .credentials_provider(creds)
-        .load()
-        .await;
-    Ok(aws::aws_checks(&config, &inputs).await)
+    let sdk = session::to_sdk(&creds, "sagecred");
+    block_on(async {
+        // The resolved credentials are used as they are, so a credential_process runs once.
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.as_str().to_owned()))
+            .profile_name(p.as_str())
+            .credentials_provider(sdk)
+            .load()
+            .await;
+        aws::aws_checks(&config, &inputs).await
+    })
 }
 
 fn report(ctx: &Context, report: &Report) -> Result<(), CliError> {

@@ -49,7 +49,7 @@ pub(super) fn run_env(ctx: &Context, args: &EnvArgs) -> Result<(), CliError> {
     let mut changes = values.changes(Mode::Env);
     let creds;
     if args.credentials {
-        creds = super::credentials::resolve(ctx, &ctx.profile, values.region.as_deref(), false)?;
+        creds = super::credentials::resolve(ctx, &ctx.profile, false)?;
         changes.extend(creds.changes());
         // Variables through which an SDK would find other credentials, or a stale part of
         // them (botocore reads AWS_SECURITY_TOKEN before AWS_SESSION_TOKEN), go.
@@ -196,16 +196,14 @@ impl ProfileValues {
             Mode::Env => ctx.env.region().or(profile_region),
             Mode::Switch => profile_region,
         };
-        let resolution = resolve_role(RoleInputs {
-            flag: role_flag,
-            environment: match mode {
-                Mode::Env => ctx.env.sagemaker_role.as_deref(),
-                Mode::Switch => None,
-            },
-            profile_arn: section.get("sagemaker_role_arn"),
-            account_id: section.get("aws_account_id"),
-            region,
-        });
+        // The one resolution: the role comes from every account source the profile has
+        // (`aws_account_id`, or `sso_account_id` for SSO profiles).
+        let resolved = super::source::resolve_settings(ctx, name, Some(section));
+        let environment = match mode {
+            Mode::Env => ctx.env.sagemaker_role.as_deref(),
+            Mode::Switch => None,
+        };
+        let resolution = resolved.role(role_flag, environment, region);
         for skipped in &resolution.skipped {
             note(format!("sagecred: warning: {skipped}; ignoring it"));
         }

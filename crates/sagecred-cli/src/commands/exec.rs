@@ -2,53 +2,42 @@
 
 use std::process::Command;
 
-use sagecred_core::role::{RoleInputs, resolve_role};
-use sagecred_ini::ProfileSet;
-use sagecred_keychain::KeychainStore;
-
-use super::keys::keychain_backend_of;
-use super::session;
+use super::session::{self, Serve, Want};
+use super::source;
 use crate::cli::ExecArgs;
 use crate::context::Context;
 use crate::error::CliError;
 
 pub(super) fn run(ctx: &Context, args: &ExecArgs) -> Result<(), CliError> {
-    let profile = &args.target;
-    let set = ProfileSet::load(&ctx.files)?;
-    let Some(section) = set.profile(profile.as_str()) else {
-        return Err(ctx.unknown_profile(profile));
-    };
-    let region = ctx.region_for(section.get("region"))?;
+    let (_, profile) = source::load_and_resolve(ctx, &args.target)?;
+    if !profile.exists {
+        return Err(ctx.unknown_profile(&args.target));
+    }
+    let region = ctx.region_for(profile.region.as_deref())?;
 
-    // Keychain profiles get STS session credentials through the shared cache; every other
-    // profile (plaintext, SSO, assume-role) through the SDK's own profile provider.
-    let (key_id, secret, token, expiration) = match section
-        .get("credential_process")
-        .and_then(keychain_backend_of)
-    {
-        Some(backend) => {
-            let store = KeychainStore::new(backend);
-            let c = session::temporary(ctx, &store, profile, &section)?;
-            (
-                c.access_key_id().as_str().to_owned(),
-                c.secret_access_key().clone(),
-                c.session_token().cloned(),
-                c.expiration().map(session::rfc3339),
-            )
-        }
-        None => {
-            let c = super::credentials::resolve(ctx, profile, Some(region.as_str()), args.login)?;
-            c.into_parts()
-        }
-    };
+    // Temporary credentials from every source: a stored key (keychain or plaintext file)
+    // is exchanged for an STS session, cached where its store keeps sessions.
+    let c = session::credentials(
+        ctx,
+        &profile,
+        Serve {
+            want: Want::Temporary,
+            allow_login: args.login,
+            no_browser: false,
+        },
+    )?;
+    let (key_id, secret, token, expiration) = (
+        c.access_key_id().as_str().to_owned(),
+        c.secret_access_key().clone(),
+        c.session_token().cloned(),
+        c.expiration().map(session::rfc3339),
+    );
 
-    let role = resolve_role(RoleInputs {
-        flag: None,
-        environment: ctx.env.sagemaker_role.as_deref(),
-        profile_arn: section.get("sagemaker_role_arn"),
-        account_id: section.get("aws_account_id"),
-        region: Some(region.as_str()),
-    });
+    let role = profile.role(
+        None,
+        ctx.env.sagemaker_role.as_deref(),
+        Some(region.as_str()),
+    );
 
     let (program, rest) = args.command.split_first().expect("clap requires a command");
     let mut cmd = Command::new(program);

@@ -3,12 +3,12 @@
 
 use std::time::SystemTime;
 
-use sagecred_core::{CredentialStore, Credentials, DEFAULT_REGION, ProfileName, Region};
-use sagecred_ini::{FileKind, FileStore, ProfileSet, Section, SectionKey, WriteOptions};
-use sagecred_keychain::{Backend, KeychainStore, StoredKey};
+use sagecred_core::{
+    Credentials, DEFAULT_REGION, ProcessLine, ProfileName, Region, StoreKind, StoredKey,
+};
+use sagecred_ini::{FileKind, ProfileSet, SectionKey, WriteOptions};
 
-use super::block_on;
-use crate::cli::StoreChoice;
+use super::stores;
 use crate::context::Context;
 use crate::error::CliError;
 
@@ -28,13 +28,9 @@ pub(super) struct ProfileSettings {
 /// Refuses, before anything is stored anywhere, AWS files that `save` could not write:
 /// a device, FIFO, socket or directory, a read-only file, and for the file store a
 /// credentials file that other users may read (unless `force`).
-pub(super) fn check_targets(
-    ctx: &Context,
-    store: StoreChoice,
-    force: bool,
-) -> Result<(), CliError> {
+pub(super) fn check_targets(ctx: &Context, store: StoreKind, force: bool) -> Result<(), CliError> {
     sagecred_ini::check_writable(&ctx.files.config, WriteOptions::default())?;
-    if backend_of(store).is_none() {
+    if store == StoreKind::File {
         let secrets = WriteOptions::default().secrets(true).force(force);
         sagecred_ini::check_writable(&ctx.files.credentials, secrets)?;
     }
@@ -47,51 +43,11 @@ pub(super) fn load_profiles(ctx: &Context) -> Result<ProfileSet, CliError> {
     Ok(ProfileSet::load(&ctx.files)?)
 }
 
-/// Where a profile's keys live, judged from its settings alone (no store is opened).
-pub(crate) fn store_of(set: &ProfileSet, name: &str, profile: &Section) -> &'static str {
-    if set.has_plaintext_keys(name) {
-        "file"
-    } else if let Some(process) = profile.get("credential_process") {
-        match keychain_backend_of(process) {
-            Some(Backend::Keyutils) => "keyutils",
-            Some(Backend::Keychain) => "keychain",
-            None => "process",
-        }
-    } else if profile.get("sso_session").is_some() || profile.get("sso_start_url").is_some() {
-        "sso"
-    } else if profile.get("role_arn").is_some() {
-        "assume-role"
-    } else {
-        "none"
-    }
-}
-
-/// The keychain backend a `credential_process` line of ours names, or `None` when the line
-/// runs some other program.
-pub(crate) fn keychain_backend_of(process: &str) -> Option<Backend> {
-    if !(process.contains("sagecred") && process.contains("credential-process")) {
-        return None;
-    }
-    if process.contains("--store keyutils") {
-        Some(Backend::Keyutils)
-    } else {
-        Some(Backend::Keychain)
-    }
-}
-
-/// The keychain backend for a `--store` choice, or `None` for the plaintext file.
-pub(crate) fn backend_of(choice: StoreChoice) -> Option<Backend> {
-    match choice {
-        StoreChoice::Keychain => Some(Backend::Keychain),
-        StoreChoice::Keyutils => Some(Backend::Keyutils),
-        StoreChoice::File => None,
-    }
-}
-
-/// The `credential_process` line for a keychain profile: this very binary, by absolute path.
+/// The `credential_process` line for a profile whose key lives in `store`: this very
+/// binary, by absolute path.
 pub(crate) fn credential_process_line(
     profile: &ProfileName,
-    backend: Backend,
+    store: StoreKind,
 ) -> Result<String, CliError> {
     let exe = std::env::current_exe()
         .and_then(|p| p.canonicalize())
@@ -105,32 +61,22 @@ pub(crate) fn credential_process_line(
         ))
     })?;
     // The SDKs split the line with their platform's rules (a POSIX shell or shlex; cmd.exe or
-    // CommandLineToArgvW on Windows), so join it with those, from the path users know.
+    // CommandLineToArgvW on Windows): `ProcessLine::render` joins it with those, from the
+    // path users know.
     let exe = sagecred_shell::argv::strip_verbatim(exe);
-    let mut args = vec![
-        exe.as_ref(),
-        "credential-process",
-        "--profile",
-        profile.as_str(),
-    ];
-    if backend == Backend::Keyutils {
-        args.extend(["--store", "keyutils"]);
-    }
-    sagecred_shell::argv::join(sagecred_shell::argv::Rules::native(), &args).map_err(|e| {
-        CliError::user(format!(
-            "cannot write the credential_process line for profile `{profile}`: {e}"
-        ))
-        .with_hint("rename the profile, or install sagecred in a plainer directory")
-    })
+    ProcessLine::new(exe.as_ref(), profile.clone(), store)
+        .and_then(|line| line.render())
+        .map_err(|e| {
+            CliError::user(format!(
+                "cannot write the credential_process line for profile `{profile}`: {e}"
+            ))
+            .with_hint("rename the profile, or install sagecred in a plainer directory")
+        })
 }
 
-/// Opens a keychain store and checks that it can be used, before anything is written.
-pub(crate) fn open_keychain(backend: Backend) -> Result<KeychainStore, CliError> {
-    let store = KeychainStore::new(backend);
-    store
-        .check_available()
-        .map_err(|e| CliError::from(e).with_hint_prefix("nothing was written; "))?;
-    Ok(store)
+/// Whether a `credential_process` value is a line of ours.
+fn is_ours(line: &str) -> bool {
+    matches!(ProcessLine::parse(line), Ok(Some(_)) | Err(_))
 }
 
 /// Stores `creds` for the profile and writes its settings to the config file.
@@ -138,7 +84,7 @@ pub(crate) fn open_keychain(backend: Backend) -> Result<KeychainStore, CliError>
 /// Returns a one-line description of where the keys went, for the confirmation message.
 pub(super) fn save(
     ctx: &Context,
-    store: StoreChoice,
+    store: StoreKind,
     profile: &ProfileName,
     creds: &Credentials,
     existing_region: Option<&str>,
@@ -151,7 +97,7 @@ pub(super) fn save(
 /// `region` is left alone, whatever it is or lacks.
 pub(super) fn save_keeping_region(
     ctx: &Context,
-    store: StoreChoice,
+    store: StoreKind,
     profile: &ProfileName,
     creds: &Credentials,
 ) -> Result<String, CliError> {
@@ -168,7 +114,7 @@ pub(super) fn save_keeping_region(
 
 fn save_with(
     ctx: &Context,
-    store: StoreChoice,
+    store: StoreKind,
     profile: &ProfileName,
     creds: &Credentials,
     existing_region: Option<&str>,
@@ -185,10 +131,16 @@ fn save_with(
         (None, None) => Some(DEFAULT_REGION.to_owned()),
     };
     check_targets(ctx, store, settings.force)?;
+    let target = stores::open_for_write(ctx, store, settings.force)?;
+    let stored = StoredKey {
+        credentials: creds.clone(),
+        user_name: settings.user_name.clone(),
+        created: Some(SystemTime::now()),
+    };
 
-    let Some(backend) = backend_of(store) else {
-        let file = FileStore::new(ctx.files.clone()).force(settings.force);
-        block_on(file.put(profile, creds))??;
+    if !store.served_by_process() {
+        // The plaintext file: the SDKs read the keys themselves.
+        target.put(profile, &stored)?;
         sagecred_ini::edit(&ctx.files.config, FileKind::Config, |doc| {
             if let Some(region) = &region {
                 doc.set(&section, "region", region);
@@ -200,10 +152,7 @@ fn save_with(
             // ours would only confuse readers, since static keys win in every SDK.
             let ours = doc
                 .section(&section)
-                .and_then(|s| {
-                    s.get("credential_process")
-                        .map(|p| keychain_backend_of(p).is_some())
-                })
+                .and_then(|s| s.get("credential_process").map(is_ours))
                 .unwrap_or(false);
             if ours {
                 doc.remove(&section, "credential_process");
@@ -211,30 +160,25 @@ fn save_with(
             Ok::<_, CliError>(())
         })?;
         return Ok(format!("{} (plaintext)", ctx.files.credentials.display()));
-    };
+    }
 
-    let keychain = open_keychain(backend)?;
-    let line = credential_process_line(profile, backend)?;
-    let stored = StoredKey {
-        credentials: creds.clone(),
-        user_name: settings.user_name.clone(),
-        created: Some(SystemTime::now()),
-    };
-    keychain.put_key(profile, &stored)?;
-    // Read it back before the config points at it: a keychain that accepts a write and
+    let line = credential_process_line(profile, store)?;
+    target.put(profile, &stored)?;
+    // Read it back before the config points at it: a store that accepts a write and
     // loses it must not leave the profile without a key.
-    let back = keychain.get_key(profile)?;
+    let back = target.get(profile)?;
     if back.credentials != *creds {
         return Err(CliError::new(
             crate::error::ErrorKind::Store,
             format!(
-                "the {} store returned a different key than was written for profile `{profile}`",
-                keychain.kind()
+                "the {store} store returned a different key than was written for profile `{profile}`"
             ),
         ));
     }
     // A session cached for an earlier key must not outlive it.
-    keychain.delete_session(profile)?;
+    if let Some(sessions) = target.sessions() {
+        sessions.delete_session(profile)?;
+    }
     sagecred_ini::edit(&ctx.files.config, FileKind::Config, |doc| {
         if let Some(region) = &region {
             doc.set(&section, "region", region);
@@ -246,11 +190,7 @@ fn save_with(
         Ok::<_, CliError>(())
     })?;
     // Plaintext keys for the profile would win over credential_process in every SDK, and
-    // they are what the keychain replaces: remove them.
-    let file = FileStore::new(ctx.files.clone());
-    block_on(file.delete(profile))??;
-    Ok(match backend {
-        Backend::Keyutils => "the kernel keyring (keyutils; lost on reboot)".to_owned(),
-        _ => "the OS keychain".to_owned(),
-    })
+    // they are what the store replaces: remove them.
+    stores::open(ctx, StoreKind::File)?.delete(profile)?;
+    Ok(store.location().to_owned())
 }

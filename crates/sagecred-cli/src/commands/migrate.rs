@@ -4,19 +4,18 @@
 //! config at `credential_process`, and only then delete the plaintext lines. A failure at
 //! any step leaves the plaintext key where it was.
 
-use sagecred_core::{CredentialStore, ProfileName};
-use sagecred_ini::FileStore;
+use sagecred_core::{ProfileName, StoreKind};
 use serde_json::json;
 
-use super::block_on;
-use super::keys::{self, backend_of};
-use crate::cli::{MigrateArgs, OutputFormat, StoreChoice};
+use super::keys;
+use super::stores;
+use crate::cli::{MigrateArgs, OutputFormat};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output;
 
 pub(super) fn run(ctx: &Context, args: &MigrateArgs) -> Result<(), CliError> {
-    if backend_of(args.store).is_none() {
+    if args.store == StoreKind::File {
         return Err(CliError::user(
             "migrate moves keys out of the plaintext file; choose --store keychain or keyutils",
         ));
@@ -38,20 +37,19 @@ pub(super) fn run(ctx: &Context, args: &MigrateArgs) -> Result<(), CliError> {
         .with_hint("list profiles and their stores with `sagecred profiles`, or pass --all"));
     };
 
-    let file = FileStore::new(ctx.files.clone());
+    let file = stores::open(ctx, StoreKind::File)?;
     let mut moved = Vec::new();
     for name in &targets {
         let profile: ProfileName = name.parse().map_err(|e| CliError::config(format!("{e}")))?;
         if args.dry_run {
-            moved
-                .push(json!({ "profile": name, "to": args_store_name(args.store), "done": false }));
+            moved.push(json!({ "profile": name, "to": args.store.as_str(), "done": false }));
             continue;
         }
-        let creds = block_on(file.get(&profile))??;
+        let creds = file.get(&profile)?.credentials;
         // `save` stores, reads back, points the config at the store and only then deletes
         // the plaintext lines; the profile's region and every other line stay as they are.
         keys::save_keeping_region(ctx, args.store, &profile, &creds)?;
-        moved.push(json!({ "profile": name, "to": args_store_name(args.store), "done": true }));
+        moved.push(json!({ "profile": name, "to": args.store.as_str(), "done": true }));
     }
     match ctx.output {
         OutputFormat::Json => {
@@ -68,24 +66,16 @@ pub(super) fn run(ctx: &Context, args: &MigrateArgs) -> Result<(), CliError> {
                 if args.dry_run {
                     crate::output::note(&format!(
                         "would move profile `{name}` to the {}",
-                        args_store_name(args.store)
+                        args.store.as_str()
                     ));
                 } else {
                     crate::output::note(&format!(
                         "moved profile `{name}` to the {}; its plaintext lines are gone",
-                        args_store_name(args.store)
+                        args.store.as_str()
                     ));
                 }
             }
             Ok(())
         }
-    }
-}
-
-fn args_store_name(choice: StoreChoice) -> &'static str {
-    match choice {
-        StoreChoice::Keychain => "keychain",
-        StoreChoice::Keyutils => "keyutils",
-        StoreChoice::File => "file",
     }
 }

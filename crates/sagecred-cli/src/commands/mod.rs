@@ -20,7 +20,9 @@ mod rotate;
 mod sdk_config;
 mod session;
 mod shell_init;
+mod source;
 mod sso;
+mod stores;
 mod whoami;
 
 pub use shell_init::{man_page, man_page_commands};

@@ -2,11 +2,10 @@
 
 use std::time::SystemTime;
 
-use sagecred_core::{AccessKeyId, ProfileName};
-use sagecred_keychain::KeychainStore;
+use sagecred_core::{AccessKeyId, ProfileName, StoreKind};
 use serde_json::json;
 
-use super::keys::{self, keychain_backend_of, store_of};
+use super::{keys, source, stores};
 use crate::cli::OutputFormat;
 use crate::context::Context;
 use crate::error::CliError;
@@ -74,16 +73,38 @@ pub(super) fn run(ctx: &Context) -> Result<(), CliError> {
             .and_then(|id| id.parse::<AccessKeyId>().ok())
             .map(|id| id.masked());
         let mut age_days = None;
-        // Keychain profiles: the key id and its age come from the entry itself. A keychain
-        // that cannot be read is reported once, and the listing goes on.
-        if let (Some(backend), Ok(profile_name)) = (
-            profile
-                .get("credential_process")
-                .and_then(keychain_backend_of),
-            name.parse::<ProfileName>(),
-        ) && keychain_error.is_none()
+        // The one resolution; a profile that cannot be resolved is listed as `none`, with
+        // a warning, so that one broken profile does not hide the others.
+        let resolved = name.parse::<ProfileName>().ok().map(|profile_name| {
+            let section = set.profile(&name);
+            source::resolve_section(
+                ctx,
+                &profile_name,
+                section.as_ref(),
+                set.has_plaintext_keys(&name),
+            )
+            .unwrap_or_else(|e| {
+                crate::output::note(&format!("warning: {e}"));
+                source::resolve_settings(ctx, &profile_name, None)
+            })
+        });
+        let label = resolved.as_ref().map_or("none", |r| r.source.label());
+        // Keys in sagecred's own stores: the key id and its age come from the entry
+        // itself. A store that cannot be read is reported once, and the listing goes on.
+        if let Some(resolved) = &resolved
+            && let Some(kind) = resolved.source.key_store()
+            && kind != StoreKind::File
+            && keychain_error.is_none()
         {
-            match KeychainStore::new(backend).get_key(&profile_name) {
+            let got = stores::open(ctx, kind)
+                .map(|store| {
+                    store
+                        .get(&resolved.name)
+                        .map_err(|e| (e.is_not_found(), e.to_string()))
+                })
+                .map_err(|e| (false, e.to_string()))
+                .and_then(|r| r);
+            match got {
                 Ok(stored) => {
                     key = Some(stored.credentials.access_key_id().masked());
                     age_days = stored.created.and_then(|c| {
@@ -93,14 +114,14 @@ pub(super) fn run(ctx: &Context) -> Result<(), CliError> {
                             .map(|d| d.as_secs() / 86_400)
                     });
                 }
-                Err(e) if e.is_not_found() => {}
-                Err(e) => keychain_error = Some(e.to_string()),
+                Err((true, _)) => {}
+                Err((false, e)) => keychain_error = Some(e),
             }
         }
         rows.push(json!({
             "key_age_days": age_days,
             "name": name,
-            "store": store_of(&set, &name, &profile),
+            "store": label,
             "region": profile.get("region"),
             "access_key_id": key,
             "sagemaker_role_arn": profile.get("sagemaker_role_arn"),

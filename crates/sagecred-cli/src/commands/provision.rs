@@ -10,7 +10,6 @@ use sagecred_doctor::access::{
 };
 use sagecred_doctor::{Check, Fix, Status};
 use sagecred_ini::{FileKind, ProfileSet, SectionKey};
-use sagecred_keychain::KeychainStore;
 use sagecred_provision::{
     BucketAccess, DesiredState, Plan, ProgressEvent, ProvisionOptions, SdkConfigValues, SdkKey,
     VerifyRetry, apply, caller_identity, check_bucket, create_bucket, discover,
@@ -20,28 +19,13 @@ use sagecred_provision::{
 use sagecred_sso::TokioPacer;
 use serde_json::json;
 
-use super::keys::{self, ProfileSettings, backend_of, keychain_backend_of};
+use super::keys::{self, ProfileSettings};
+use super::stores;
 use super::{block_on, doctor, sdk_config};
 use crate::cli::{EmitFormat, OutputFormat, ProvisionArgs, SetupArgs};
 use crate::context::Context;
-use crate::error::{CliError, ErrorKind, error_chain};
+use crate::error::{CliError, ErrorKind};
 use crate::output;
-
-fn provision_error(e: sagecred_provision::Error) -> CliError {
-    use sagecred_provision::Error as E;
-    let kind = match &e {
-        E::InvalidOption { .. } => ErrorKind::User,
-        E::NotManaged { .. } | E::TooManyKeys { .. } => ErrorKind::Config,
-        _ => ErrorKind::Aws,
-    };
-    let err = CliError::new(kind, error_chain(&e));
-    match &e {
-        E::NotManaged { .. } => {
-            err.with_hint("pass --adopt to take it over, or choose other names")
-        }
-        _ => err,
-    }
-}
 
 /// Prints progress on stderr, so that stdout keeps only the plan or JSON.
 fn progress(event: ProgressEvent) {
@@ -114,17 +98,14 @@ fn held_key(
     if let Some(id) = section.get("aws_access_key_id") {
         return Ok(id.parse().ok());
     }
-    if let Some(backend) = section
-        .get("credential_process")
-        .and_then(keychain_backend_of)
-    {
-        return match KeychainStore::new(backend).get_key(profile) {
+    let resolved = super::source::resolve(ctx, set, profile)?;
+    if let Some(kind) = resolved.source.key_store() {
+        return match stores::open(ctx, kind)?.get(profile) {
             Ok(k) => Ok(Some(k.credentials.access_key_id().clone())),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e.into()),
         };
     }
-    let _ = ctx;
     Ok(None)
 }
 
@@ -160,9 +141,9 @@ fn prepare(
     };
     let config = block_on(admin_config(ctx, region.as_str()))?;
     let identity =
-        block_on(caller_identity(&aws_sdk_sts::Client::new(&config)))?.map_err(provision_error)?;
+        block_on(caller_identity(&aws_sdk_sts::Client::new(&config)))?.map_err(CliError::from)?;
     let desired = DesiredState::new(&options, &identity.account, identity.partition)
-        .map_err(provision_error)?;
+        .map_err(CliError::from)?;
     Ok(Prepared {
         config,
         desired,
@@ -205,23 +186,20 @@ pub(super) fn run_provision(ctx: &Context, args: &ProvisionArgs) -> Result<(), C
             EmitFormat::Cloudformation => emit_cloudformation(&options),
             EmitFormat::Terraform => emit_terraform(&options),
         }
-        .map_err(provision_error)?;
+        .map_err(CliError::from)?;
         return output::print(&code);
     }
     let set = keys::load_profiles(ctx)?;
     // The store must work before a key is created that it would have to hold.
-    if args.apply
-        && !args.no_user
-        && let Some(backend) = backend_of(args.store)
-    {
-        keys::open_keychain(backend)?;
+    if args.apply && !args.no_user {
+        stores::open_checked(ctx, args.store)?;
     }
     if args.apply && !args.no_user {
         keys::check_targets(ctx, args.store, false)?;
     }
     let prepared = prepare(ctx, args, &set, true)?;
     let iam = aws_sdk_iam::Client::new(&prepared.config);
-    let plan = block_on(discover(&iam, &prepared.desired))?.map_err(provision_error)?;
+    let plan = block_on(discover(&iam, &prepared.desired))?.map_err(CliError::from)?;
     if !args.apply {
         print_plan(ctx, &plan, false)?;
         if !plan.is_noop() {
@@ -244,7 +222,7 @@ fn apply_plan(
     // What the profile used before, so that the SDK defaults file follows its own values.
     let previous = previous_sdk_values(ctx, args, &prepared.key_profile);
     let iam = aws_sdk_iam::Client::new(&prepared.config);
-    let outcome = block_on(apply(&iam, plan, &progress))?.map_err(provision_error)?;
+    let outcome = block_on(apply(&iam, plan, &progress))?.map_err(CliError::from)?;
     let role_arn = outcome
         .role_arn
         .as_ref()
@@ -270,7 +248,7 @@ fn apply_plan(
             VerifyRetry::default(),
             &progress,
         ))?
-        .map_err(provision_error)?;
+        .map_err(CliError::from)?;
         crate::output::note(&format!("verified: the new key signs in as {arn}"));
     }
     if !args.no_user {
@@ -328,7 +306,7 @@ pub(super) fn run_teardown(ctx: &Context, args: &ProvisionArgs) -> Result<(), Cl
     let set = keys::load_profiles(ctx)?;
     let prepared = prepare(ctx, args, &set, false)?;
     let iam = aws_sdk_iam::Client::new(&prepared.config);
-    let plan = block_on(teardown_plan(&iam, &prepared.desired))?.map_err(provision_error)?;
+    let plan = block_on(teardown_plan(&iam, &prepared.desired))?.map_err(CliError::from)?;
     if !args.apply {
         print_plan(ctx, &plan, false)?;
         if !plan.is_noop() {
@@ -336,7 +314,7 @@ pub(super) fn run_teardown(ctx: &Context, args: &ProvisionArgs) -> Result<(), Cl
         }
         return Ok(());
     }
-    block_on(teardown_apply(&iam, &plan, &progress))?.map_err(provision_error)?;
+    block_on(teardown_apply(&iam, &plan, &progress))?.map_err(CliError::from)?;
     print_plan(ctx, &plan, true)?;
     crate::output::note(&format!(
         "removed; the local profile `{}` now holds a deleted key: remove it with `sagecred remove {}`",
@@ -376,16 +354,14 @@ pub(super) fn run_setup(ctx: &Context, args: &SetupArgs) -> Result<(), CliError>
         p.policy_name = ask("custom S3/ECR/CloudWatch policy", &p.policy_name)?;
         p.user_name = ask("IAM user for this machine", &p.user_name)?;
     }
-    if let Some(backend) = backend_of(p.store) {
-        keys::open_keychain(backend)?;
-    }
+    stores::open_checked(ctx, p.store)?;
     if !p.no_user {
         keys::check_targets(ctx, p.store, false)?;
     }
     let set = keys::load_profiles(ctx)?;
     let prepared = prepare(ctx, &p, &set, true)?;
     let iam = aws_sdk_iam::Client::new(&prepared.config);
-    let plan = block_on(discover(&iam, &prepared.desired))?.map_err(provision_error)?;
+    let plan = block_on(discover(&iam, &prepared.desired))?.map_err(CliError::from)?;
     crate::output::eprint_text(&plan.render_text());
     if !args.yes && !plan.is_noop() {
         let answer = ask("apply these changes?", "y/N")?;
@@ -490,7 +466,7 @@ fn setup_access_checks(
                 ));
         if create {
             block_on(create_bucket(&s3_client(&prepared.config), bucket, region))?
-                .map_err(provision_error)?;
+                .map_err(CliError::from)?;
             crate::output::note(&format!(
                 "created bucket `{bucket}` in {region}: public access blocked, default encryption (SSE-S3) on"
             ));

@@ -3,22 +3,20 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use sagecred_core::CredentialStore;
-use sagecred_ini::{FileKind, FileStore, ProfileSet, SectionKey};
-use sagecred_keychain::KeychainStore;
+use sagecred_core::StoreKind;
+use sagecred_ini::{FileKind, SectionKey};
 
-use super::block_on;
-use super::keys::keychain_backend_of;
+use super::{source, stores};
 use crate::cli::RemoveArgs;
 use crate::context::Context;
 use crate::error::CliError;
 
 pub(super) fn run(ctx: &Context, args: &RemoveArgs) -> Result<(), CliError> {
     let profile = &args.target;
-    let set = ProfileSet::load(&ctx.files)?;
-    let Some(section) = set.profile(profile.as_str()) else {
+    let (_, resolved) = source::load_and_resolve(ctx, profile)?;
+    if !resolved.exists {
         return Err(ctx.unknown_profile(profile));
-    };
+    }
     if !args.yes {
         if !std::io::stdin().is_terminal() {
             return Err(CliError::user(format!(
@@ -41,15 +39,12 @@ pub(super) fn run(ctx: &Context, args: &RemoveArgs) -> Result<(), CliError> {
     }
     // The keys go first: a config section without keys is harmless, keys without a
     // profile are forgotten secrets.
-    if let Some(backend) = section
-        .get("credential_process")
-        .and_then(keychain_backend_of)
-    {
-        KeychainStore::new(backend).delete_key(profile)?;
-        KeychainStore::new(backend).delete_session(profile)?;
+    // A profile resolves to one source, but a plaintext key may sit beside a line of ours
+    // (static keys win in the SDKs): both are removed.
+    if let Some(line) = &resolved.process_line {
+        stores::open(ctx, line.store)?.delete(profile)?;
     }
-    let file = FileStore::new(ctx.files.clone());
-    block_on(file.delete(profile))??;
+    stores::open(ctx, StoreKind::File)?.delete(profile)?;
     let key = SectionKey::Profile(profile.as_str().to_owned());
     sagecred_ini::edit(&ctx.files.config, FileKind::Config, |doc| {
         doc.remove_section(&key);

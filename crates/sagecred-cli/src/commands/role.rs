@@ -3,7 +3,6 @@
 
 use aws_config::BehaviorVersion;
 use aws_sdk_iam::error::ProvideErrorMetadata;
-use sagecred_core::role::{RoleInputs, resolve_role};
 use sagecred_core::{DEFAULT_ROLE_NAME, RoleArn};
 use sagecred_ini::{FileKind, ProfileSet, SectionKey};
 use serde_json::json;
@@ -24,14 +23,9 @@ pub(super) fn run(ctx: &Context, args: &RoleArgs) -> Result<(), CliError> {
 
 fn show(ctx: &Context) -> Result<(), CliError> {
     let set = ProfileSet::load_config_only(&ctx.files)?;
-    let section = set.profile(ctx.profile.as_str()).unwrap_or_default();
-    let resolution = resolve_role(RoleInputs {
-        flag: None,
-        environment: ctx.env.sagemaker_role.as_deref(),
-        profile_arn: section.get("sagemaker_role_arn"),
-        account_id: section.get("aws_account_id"),
-        region: ctx.env.region().or(section.get("region")),
-    });
+    let section = set.profile(ctx.profile.as_str());
+    let profile = super::source::resolve_settings(ctx, &ctx.profile, section.as_ref());
+    let resolution = profile.role(None, ctx.env.sagemaker_role.as_deref(), ctx.env.region());
     for skipped in &resolution.skipped {
         crate::output::note(&format!("warning: {skipped}; ignoring it"));
     }
@@ -55,11 +49,7 @@ fn show(ctx: &Context) -> Result<(), CliError> {
     }
 }
 
-fn set(ctx: &Context, arn: &str, no_sdk_config: bool) -> Result<(), CliError> {
-    let arn: RoleArn = arn.trim().parse().map_err(|e| {
-        CliError::user(format!("{e}"))
-            .with_hint("copy the ARN from the IAM console or `aws iam get-role`")
-    })?;
+fn set(ctx: &Context, arn: &RoleArn, no_sdk_config: bool) -> Result<(), CliError> {
     // Parse both files first: a malformed file stops the command before any write.
     let current = ProfileSet::load(&ctx.files)?.profile(ctx.profile.as_str());
     if let Some(account) = current.as_ref().and_then(|p| p.get("aws_account_id"))
@@ -71,7 +61,7 @@ fn set(ctx: &Context, arn: &str, no_sdk_config: bool) -> Result<(), CliError> {
             ctx.profile
         ));
     }
-    write_role(ctx, &arn, None)?;
+    write_role(ctx, arn, None)?;
     crate::output::note(&format!("profile `{}` now uses {arn}", ctx.profile));
     if !no_sdk_config {
         let get = |key: &str| current.as_ref().and_then(|p| p.get(key).map(str::to_owned));
@@ -104,7 +94,7 @@ fn write_role(ctx: &Context, arn: &RoleArn, account: Option<&str>) -> Result<(),
 }
 
 fn resolve(ctx: &Context, name: Option<&str>) -> Result<(), CliError> {
-    let set = ProfileSet::load(&ctx.files)?;
+    let (set, resolved) = super::source::load_and_resolve(ctx, &ctx.profile)?;
     let Some(profile) = set.profile(ctx.profile.as_str()) else {
         return Err(ctx.unknown_profile(&ctx.profile));
     };
@@ -117,16 +107,18 @@ fn resolve(ctx: &Context, name: Option<&str>) -> Result<(), CliError> {
         .unwrap_or_else(|| DEFAULT_ROLE_NAME.to_owned());
     let region = ctx.region_for(profile.get("region"))?;
 
+    // The profile's credentials, from the one serving path, sign both calls.
+    let creds = super::session::credentials(
+        ctx,
+        &resolved,
+        super::session::Serve::new(super::session::Want::AsSdk),
+    )?;
     let (identity, lookup) = block_on(async {
-        let identity = super::whoami::caller_identity(ctx, true, region.as_str()).await?;
+        let identity = super::whoami::caller_identity(ctx, &creds, true, region.as_str()).await?;
         let config = aws_config::defaults(BehaviorVersion::latest())
             .region(aws_config::Region::new(region.as_str().to_owned()))
             .profile_name(ctx.profile.as_str())
-            .credentials_provider(
-                aws_config::profile::ProfileFileCredentialsProvider::builder()
-                    .profile_name(ctx.profile.as_str())
-                    .build(),
-            )
+            .credentials_provider(super::session::to_sdk(&creds, "sagecred"))
             .load()
             .await;
         let iam = aws_sdk_iam::Client::new(&config);

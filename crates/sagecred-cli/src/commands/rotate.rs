@@ -3,137 +3,103 @@
 //! working key. The steps and their rollback live in `sagecred_provision::rotate`; this
 //! module adapts the profile's store (keychain or plaintext file) to its `KeyStore`.
 
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Poll, Waker};
 use std::time::SystemTime;
 
 use aws_config::BehaviorVersion;
-use sagecred_core::{CredentialStore, Credentials, ProfileName, StoreError, StoreKind};
-use sagecred_ini::{FileStore, ProfileSet};
-use sagecred_keychain::{KeychainStore, StoredKey};
+use sagecred_core::{
+    CredentialSource, CredentialStore, Credentials, ProfileName, StoreError, StoredKey,
+};
+use sagecred_ini::ProfileSet;
 use sagecred_provision::{
     FinishOutcome, KeyStore, OldKeyState, RecoverOptions, RotateError, RotateEvent, RotateOptions,
     RotateOutcome, recover, rotate, rotate_finish,
 };
 use serde_json::json;
 
-use super::block_on;
-use super::keys::{self, keychain_backend_of};
+use super::{block_on, keys, source, stores};
 use crate::cli::{OutputFormat, RecoverArgs, RotateArgs};
 use crate::context::Context;
 use crate::error::{CliError, ErrorKind, error_chain};
 use crate::output;
 
-/// The store that holds one profile's key, as the rotation library sees it.
-enum ProfileStore {
-    Keychain {
-        store: KeychainStore,
-        profile: ProfileName,
-    },
-    File {
-        store: FileStore,
-        profile: ProfileName,
-    },
-}
-
-/// Runs a future that never waits, such as `FileStore`'s (its file I/O is blocking), from
-/// inside the rotation's runtime, where `block_on` cannot start another one.
-fn ready<F: Future>(future: F, store: StoreKind) -> Result<F::Output, StoreError> {
-    let mut future = pin!(future);
-    match future
-        .as_mut()
-        .poll(&mut std::task::Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(out) => Ok(out),
-        Poll::Pending => Err(StoreError::Unsupported {
-            store,
-            operation: "answer without waiting",
-            reason: "the store's call did not complete at once".to_owned(),
-        }),
-    }
+/// The store that holds one profile's key, as the rotation library sees it. Whatever the
+/// store, it is reached through `CredentialStore`, synchronously, from inside the
+/// rotation's runtime.
+#[derive(Debug)]
+struct ProfileStore {
+    store: Box<dyn CredentialStore>,
+    profile: ProfileName,
+    /// Where the key comes from, for the one advice when it is missing.
+    source: CredentialSource,
 }
 
 impl KeyStore for ProfileStore {
     fn read(&self) -> Result<Option<Credentials>, StoreError> {
-        let got = match self {
-            Self::Keychain { store, profile } => store.get_key(profile).map(|k| k.credentials),
-            Self::File { store, profile } => ready(store.get(profile), StoreKind::File)?,
-        };
-        match got {
-            Ok(c) => Ok(Some(c)),
+        match self.store.get(&self.profile) {
+            Ok(k) => Ok(Some(k.credentials)),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }
     }
 
     fn write(&self, credentials: &Credentials) -> Result<(), StoreError> {
-        match self {
-            Self::Keychain { store, profile } => {
-                // Keep the user name the entry had; the key is new, so is its date.
-                let user_name = store.get_key(profile).ok().and_then(|k| k.user_name);
-                store.put_key(
-                    profile,
-                    &StoredKey {
-                        credentials: credentials.clone(),
-                        user_name,
-                        created: Some(SystemTime::now()),
-                    },
-                )
-            }
-            Self::File { store, profile } => {
-                ready(store.put(profile, credentials), StoreKind::File)?
-            }
-        }
+        // Keep the user name the entry had; the key is new, so is its date.
+        let user_name = self.user_name();
+        self.store.put(
+            &self.profile,
+            &StoredKey {
+                credentials: credentials.clone(),
+                user_name,
+                created: Some(SystemTime::now()),
+            },
+        )
     }
 
     fn invalidate_sessions(&self) -> Result<(), StoreError> {
-        match self {
-            Self::Keychain { store, profile } => store.delete_session(profile).map(drop),
-            // Plaintext profiles have no session cache of ours.
-            Self::File { .. } => Ok(()),
+        match self.store.sessions() {
+            Some(sessions) => sessions.delete_session(&self.profile).map(drop),
+            // A store without a session cache has no sessions of ours to drop.
+            None => Ok(()),
         }
     }
 }
 
 impl ProfileStore {
-    /// The store of `ctx.profile`: the keychain when its `credential_process` line is ours,
-    /// the credentials file when it holds plaintext keys.
+    /// The store of `ctx.profile`, from its resolved source: the stores that hold a
+    /// long-term key (keychain, keyutils, the plaintext file).
     fn of(ctx: &Context, set: &ProfileSet) -> Result<Self, CliError> {
         let profile = ctx.profile.clone();
-        let section = set.profile(profile.as_str());
-        let backend = section
-            .as_ref()
-            .and_then(|s| s.get("credential_process").and_then(keychain_backend_of));
-        if let Some(backend) = backend {
-            return Ok(Self::Keychain {
-                store: keys::open_keychain(backend)?,
+        let resolved = source::resolve(ctx, set, &profile)?;
+        match resolved.source.key_store() {
+            Some(kind) => Ok(Self {
+                store: stores::open_checked(ctx, kind)?,
                 profile,
-            });
+                source: resolved.source,
+            }),
+            None => Err(CliError::user(format!(
+                "profile `{profile}` keeps no access key in a store sagecred manages (its credentials come from {})",
+                resolved.source.label()
+            ))
+            .with_hint(format!(
+                "store a key first with `sagecred configure --profile {profile}`, or create one with `sagecred provision --apply`"
+            ))),
         }
-        if set.has_plaintext_keys(profile.as_str()) {
-            return Ok(Self::File {
-                store: FileStore::new(ctx.files.clone()),
-                profile,
-            });
-        }
-        Err(CliError::user(format!(
-            "profile `{profile}` keeps no access key in a store sagecred manages (neither the keychain nor {})",
-            ctx.files.credentials.display()
-        ))
-        .with_hint(format!(
-            "store a key first with `sagecred configure --profile {profile}`, or create one with `sagecred provision --apply`"
-        )))
     }
 
-    /// The user name the keychain entry records, if any.
+    /// The stored key, or `None`; a store's error carries the source's advice.
+    fn stored(&self) -> Result<Option<Credentials>, CliError> {
+        self.read()
+            .map_err(|e| super::session::key_error(e, &self.source, &self.profile))
+    }
+
+    /// The one advice for a profile of this store without a working key.
+    fn fix(&self) -> String {
+        self.source.fix(&self.profile)
+    }
+
+    /// The user name the store records, if any.
     fn user_name(&self) -> Option<String> {
-        match self {
-            Self::Keychain { store, profile } => {
-                store.get_key(profile).ok().and_then(|k| k.user_name)
-            }
-            Self::File { .. } => None,
-        }
+        self.store.get(&self.profile).ok().and_then(|k| k.user_name)
     }
 }
 
@@ -151,7 +117,7 @@ fn progress(event: RotateEvent) {
     }
 }
 
-fn rotate_error(e: RotateError, profile: &ProfileName) -> CliError {
+fn rotate_error(e: RotateError, profile: &ProfileName, fix: &str) -> CliError {
     let kind = match &e {
         RotateError::NothingStored => ErrorKind::User,
         RotateError::TooManyKeys { .. } => ErrorKind::Config,
@@ -160,7 +126,7 @@ fn rotate_error(e: RotateError, profile: &ProfileName) -> CliError {
     };
     let hint = match &e {
         RotateError::NothingStored => Some(format!(
-            "store a key with `sagecred configure --profile {profile}`, or get a new one with `sagecred recover --profile {profile} --admin-profile ADMIN`"
+            "store a key with `{fix}`, or get a new one with `sagecred recover --profile {profile} --admin-profile ADMIN`"
         )),
         RotateError::AdminRefused { .. } => Some(
             "--admin-profile must name credentials allowed iam:ListAccessKeys, iam:CreateAccessKey and iam:UpdateAccessKey on the user (for example AdministratorAccess)".to_owned(),
@@ -262,9 +228,10 @@ pub(super) fn run_rotate(ctx: &Context, args: &RotateArgs) -> Result<(), CliErro
     let set = keys::load_profiles(ctx)?;
     let store = ProfileStore::of(ctx, &set)?;
     let p = &ctx.profile;
+    let fix = store.fix();
     let stored = store
-        .read()?
-        .ok_or_else(|| rotate_error(RotateError::NothingStored, p))?;
+        .stored()?
+        .ok_or_else(|| rotate_error(RotateError::NothingStored, p, &fix))?;
     let region = ctx.region_for(
         set.profile(p.as_str())
             .as_ref()
@@ -280,13 +247,13 @@ pub(super) fn run_rotate(ctx: &Context, args: &RotateArgs) -> Result<(), CliErro
         if args.finish {
             let done = rotate_finish(&base, &store, &options, &progress)
                 .await
-                .map_err(|e| rotate_error(e, p))?;
+                .map_err(|e| rotate_error(e, p, &fix))?;
             return print_finish(ctx, &done);
         }
         let iam = aws_sdk_iam::Client::new(&base);
         let done = rotate(&iam, &base, &store, &options, &progress)
             .await
-            .map_err(|e| rotate_error(e, p))?;
+            .map_err(|e| rotate_error(e, p, &fix))?;
         print_outcome(ctx, "rotated", &done)
     })?
 }
@@ -311,6 +278,7 @@ pub(super) fn run_recover(ctx: &Context, args: &RecoverArgs) -> Result<(), CliEr
         .with_hint("pass a profile with other credentials that have IAM rights"));
     }
     let store = ProfileStore::of(ctx, &set)?;
+    let fix = store.fix();
     let p = &ctx.profile;
     let user_name = args
         .user_name
@@ -336,7 +304,7 @@ pub(super) fn run_recover(ctx: &Context, args: &RecoverArgs) -> Result<(), CliEr
         let iam = aws_sdk_iam::Client::new(&base);
         let done = recover(&iam, &base, &store, &options, &progress)
             .await
-            .map_err(|e| rotate_error(e, p))?;
+            .map_err(|e| rotate_error(e, p, &fix))?;
         print_outcome(ctx, "recovered", &done)
     })?
 }

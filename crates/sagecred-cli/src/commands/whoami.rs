@@ -6,7 +6,10 @@ use aws_config::BehaviorVersion;
 use sagecred_ini::{FileKind, SectionKey};
 use serde_json::json;
 
-use super::{block_on, keys};
+use sagecred_core::{CredentialSource, Credentials};
+
+use super::session::{self, Serve, Want};
+use super::{block_on, source};
 use crate::cli::OutputFormat;
 use crate::context::Context;
 use crate::error::CliError;
@@ -21,17 +24,25 @@ pub(crate) struct Identity {
 }
 
 pub(super) fn run(ctx: &Context) -> Result<(), CliError> {
-    let set = keys::load_profiles(ctx)?;
-    let profile = set.profile(ctx.profile.as_str());
-    if profile.is_none() && ctx.profile_named {
+    let (_, profile) = source::load_and_resolve(ctx, &ctx.profile)?;
+    if !profile.exists && ctx.profile_named {
         return Err(ctx.unknown_profile(&ctx.profile));
     }
-    let region = ctx.region_for(profile.as_ref().and_then(|p| p.get("region")))?;
-    let identity = block_on(caller_identity(ctx, profile.is_some(), region.as_str()))??;
+    let region = ctx.region_for(profile.region.as_deref())?;
+    let creds = session::credentials(ctx, &profile, Serve::new(Want::AsSdk))?;
+    let identity = block_on(caller_identity(
+        ctx,
+        &creds,
+        profile.exists,
+        region.as_str(),
+    ))??;
 
     // Cache the account id only when the identity came from the profile's own credentials.
-    if profile.is_some()
-        && profile.as_ref().and_then(|p| p.get("aws_account_id")) != Some(identity.account.as_str())
+    let own = profile.exists && !matches!(profile.source, CredentialSource::Environment);
+    let cached = profile.account_id.as_deref();
+    if own
+        && (cached != Some(identity.account.as_str())
+            || matches!(profile.source, CredentialSource::Sso(_)))
         && let Ok(account) = identity.account.parse::<sagecred_core::AccountId>()
     {
         let section = SectionKey::Profile(ctx.profile.as_str().to_owned());
@@ -55,38 +66,20 @@ pub(super) fn run(ctx: &Context) -> Result<(), CliError> {
     }
 }
 
-/// Calls GetCallerIdentity. With `use_profile`, the credentials come from the profile
-/// alone, as `aws --profile P` does, even when `AWS_ACCESS_KEY_ID` is set.
+/// Calls GetCallerIdentity, signed with `creds`. With `use_profile`, the profile's other
+/// settings (such as `endpoint_url`) apply, as in `aws --profile P`.
 pub(crate) async fn caller_identity(
     ctx: &Context,
+    creds: &Credentials,
     use_profile: bool,
     region: &str,
 ) -> Result<Identity, CliError> {
     crate::aws_error::check_endpoints(ctx)?;
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(aws_config::Region::new(region.to_owned()));
+        .region(aws_config::Region::new(region.to_owned()))
+        .credentials_provider(session::to_sdk(creds, "sagecred"));
     if use_profile {
         loader = loader.profile_name(ctx.profile.as_str());
-        // SSO profiles through sagecred's own client, so that a dead token ends with
-        // "run `sagecred login`" rather than the SDK's provider chain.
-        loader = match super::sso::profile_settings(ctx, &ctx.profile)?.1 {
-            Some(sso) => {
-                let c = super::sso::role_credentials_async(ctx, &ctx.profile, &sso, false, false)
-                    .await?;
-                loader.credentials_provider(aws_credential_types::Credentials::new(
-                    c.access_key_id().as_str(),
-                    c.secret_access_key().expose(),
-                    c.session_token().map(|t| t.expose().to_owned()),
-                    c.expiration(),
-                    "sagecred-sso",
-                ))
-            }
-            None => loader.credentials_provider(
-                aws_config::profile::ProfileFileCredentialsProvider::builder()
-                    .profile_name(ctx.profile.as_str())
-                    .build(),
-            ),
-        };
     }
     let config = loader.load().await;
     let client = aws_sdk_sts::Client::new(&config);

@@ -5,10 +5,9 @@
 //! one without a lock, so the unknown-key test starts a private moto of its own instead of
 //! switching enforcement on in the shared one.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Output;
+
+use sagecred_test_support::moto::Moto;
 
 use crate::common::*;
 
@@ -563,76 +562,16 @@ fn an_unreachable_endpoint_is_a_network_error() {
     );
 }
 
-/// A moto server of this test's own, killed when dropped.
-struct PrivateMoto {
-    child: Child,
-    endpoint: String,
-}
-
-impl PrivateMoto {
-    fn start(env: &TestEnv) -> Self {
-        // The kernel picks a free port; moto binds it right after.
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = env
-            .program("python3")
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 -m moto.server");
-        let moto = Self {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !moto
-            .request("GET", "/moto-api/data.json", "")
-            .is_ok_and(|r| r.starts_with("HTTP/1.1 200"))
-        {
-            assert!(Instant::now() < deadline, "the private moto never answered");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        moto
-    }
-
-    /// One plain HTTP/1.1 request; the answer's status line and body.
-    fn request(&self, method: &str, path: &str, body: &str) -> std::io::Result<String> {
-        let host = self.endpoint.trim_start_matches("http://");
-        let mut stream = TcpStream::connect(host)?;
-        write!(
-            stream,
-            "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response)?;
-        Ok(response)
-    }
-}
-
-impl Drop for PrivateMoto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A moto server of this test's own (auth enforcement is server-wide), killed when
+/// dropped.
+fn private_moto(env: &TestEnv) -> Moto {
+    Moto::start_private(env.dir.path()).expect("python3 -m moto.server")
 }
 
 #[test]
 fn an_unknown_key_under_auth_enforcement_is_reported_as_unknown() {
     let env = TestEnv::new();
-    let moto = PrivateMoto::start(&env);
+    let moto = private_moto(&env);
     // Enforcement on: `0` free calls are left. Only this test's server is affected.
     let on = moto.request("POST", "/moto-api/reset-auth", "0").unwrap();
     assert!(on.starts_with("HTTP/1.1 200"), "{on}");
@@ -641,7 +580,7 @@ fn an_unknown_key_under_auth_enforcement_is_reported_as_unknown() {
     let out = env
         .cmd()
         .args(["doctor", "--profile", "dev", "--output", "json"])
-        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .env("AWS_ENDPOINT_URL", moto.endpoint())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
@@ -716,14 +655,14 @@ fn limited_key(keys: &serde_json::Value, user: &str) -> (String, String) {
 #[test]
 fn without_rights_under_auth_enforcement_the_access_checks_say_access_denied() {
     let env = TestEnv::new();
-    let moto = PrivateMoto::start(&env);
+    let moto = private_moto(&env);
     let bucket = "training-data-denied";
     // With enforcement off: the bucket, and users with and without S3 and SageMaker rights.
     let out = env
         .program("python3")
         .arg(interop_dir().join("moto_limited_user.py"))
         .arg(bucket)
-        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .env("AWS_ENDPOINT_URL", moto.endpoint())
         .output()
         .unwrap();
     assert_success(&out);
@@ -743,7 +682,7 @@ fn without_rights_under_auth_enforcement_the_access_checks_say_access_denied() {
                 "--output",
                 "json",
             ])
-            .env("AWS_ENDPOINT_URL", &moto.endpoint)
+            .env("AWS_ENDPOINT_URL", moto.endpoint())
             .output()
             .unwrap();
         assert_no_secret(&out, secret);
@@ -794,4 +733,50 @@ fn without_rights_under_auth_enforcement_the_access_checks_say_access_denied() {
         c["fix"],
         "aws iam attach-user-policy --user-name no-sagemaker --policy-arn arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"
     );
+}
+
+#[test]
+fn a_role_sagemaker_cannot_assume_gets_the_trust_policy_provision_installs() {
+    let s = provisioned("doc-trust");
+    let ec2 = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    s.aws(&[
+        "iam",
+        "update-assume-role-policy",
+        "--role-name",
+        &s.role,
+        "--policy-document",
+        ec2,
+    ]);
+    let (_, v) = s.doctor(&[]);
+    let c = check(&v, "role-trust");
+    assert_eq!(c["status"], "fail", "{v:#}");
+    let fix = c["fix"].as_str().unwrap();
+    assert!(
+        fix.starts_with(&format!(
+            "aws iam update-assume-role-policy --role-name {} --policy-document '",
+            s.role
+        )),
+        "{fix}"
+    );
+    // The same confused-deputy guard `provision` puts on the role.
+    assert!(
+        fix.contains(r#""Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"}}"#),
+        "{fix}"
+    );
+    // Running the fix makes the check pass again.
+    let document = fix
+        .split_once("--policy-document '")
+        .unwrap()
+        .1
+        .trim_end_matches('\'');
+    s.aws(&[
+        "iam",
+        "update-assume-role-policy",
+        "--role-name",
+        &s.role,
+        "--policy-document",
+        document,
+    ]);
+    let (_, v) = s.doctor(&[]);
+    assert_eq!(check(&v, "role-trust")["status"], "pass", "{v:#}");
 }

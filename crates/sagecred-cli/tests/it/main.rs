@@ -11,8 +11,7 @@
 #[path = "../../../sagecred-keychain/tests/it/cleanup.rs"]
 mod cleanup;
 mod common;
-#[path = "../../../sagecred-sso/tests/it/emulator.rs"]
-mod emulator;
+use sagecred_test_support::sso_emulator as emulator;
 
 mod child_env;
 mod concurrency;
@@ -31,6 +30,7 @@ mod role;
 mod rotate;
 mod sdk;
 mod shells;
+mod sources;
 mod sso;
 mod targets;
 mod whoami;

@@ -309,3 +309,27 @@ fn sub_properties_are_readable() {
     );
     assert!(!dev.is_empty());
 }
+
+/// Moving keys out section by section: a comment that sat in `[b]`'s body above its keys
+/// ends up directly above `[c]` once those keys are gone. Dropping `[c]` when it is left
+/// bare must not take that comment with it (the INI editor's `remove_section` would, as
+/// the block is `[c]`'s by position); `remove_bare_section` keeps it.
+#[test]
+fn dropping_a_bare_section_keeps_the_comment_above_it() {
+    let text = "#\n[a]\n[b]\n; other\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n\
+                [c]\naws_access_key_id = AKIAI44QH8DHBEXAMPLE\n";
+    let mut doc = credentials(text);
+    let b = SectionKey::Profile("b".into());
+    let c = SectionKey::Profile("c".into());
+    assert!(doc.remove(&b, "aws_access_key_id"));
+    assert!(doc.remove(&c, "aws_access_key_id"));
+    assert!(doc.remove_bare_section(&c));
+    assert_eq!(doc.to_string(), "#\n[a]\n[b]\n; other\n");
+    // The same edit through remove_section loses the comment: that is why the bare
+    // variant exists.
+    let mut doc = credentials(text);
+    doc.remove(&b, "aws_access_key_id");
+    doc.remove(&c, "aws_access_key_id");
+    doc.remove_section(&c);
+    assert_eq!(doc.to_string(), "#\n[a]\n[b]\n");
+}

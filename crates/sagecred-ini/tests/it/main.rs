@@ -10,6 +10,9 @@ mod lookup;
 mod preserve;
 mod props;
 mod store;
+mod store_conformance;
 // Devices, FIFOs, sockets and file modes: POSIX only.
 #[cfg(unix)]
 mod targets;
+#[cfg(windows)]
+mod windows_targets;

@@ -146,11 +146,7 @@ fn a_device_reads_as_empty_and_an_edit_that_changes_nothing_succeeds() {
 
     // Deleting keys from a `/dev/null` credentials file finds none, and writes nothing.
     let store = FileStore::new(files);
-    let deleted = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(store.delete(&"dev".parse().unwrap()))
-        .unwrap();
+    let deleted = store.delete(&"dev".parse().unwrap()).unwrap();
     assert!(!deleted);
     let unchanged = edit(&null, FileKind::Credentials, |doc| {
         Ok::<_, IniError>(doc.remove(&dev(), "region"))
@@ -313,14 +309,12 @@ fn secrets_are_not_written_into_a_file_others_can_read_unless_forced() {
     let text = "# shared\n[other]\nregion = eu-west-1\n";
     fs::write(&files.credentials, text).unwrap();
     fs::set_permissions(&files.credentials, fs::Permissions::from_mode(0o644)).unwrap();
-    let creds = Credentials::new(KEY_ID.parse().unwrap(), SECRET.into());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
+    let creds =
+        sagecred_core::StoredKey::new(Credentials::new(KEY_ID.parse().unwrap(), SECRET.into()));
     let profile = "dev".parse().unwrap();
 
-    let err = runtime
-        .block_on(FileStore::new(files.clone()).put(&profile, &creds))
+    let err = FileStore::new(files.clone())
+        .put(&profile, &creds)
         .unwrap_err();
     let source = std::error::Error::source(&err)
         .and_then(|s| s.downcast_ref::<IniError>())
@@ -357,12 +351,9 @@ fn secrets_are_not_written_into_a_file_others_can_read_unless_forced() {
     ));
     fs::set_permissions(&files.credentials, fs::Permissions::from_mode(0o644)).unwrap();
 
-    runtime
-        .block_on(
-            FileStore::new(files.clone())
-                .force(true)
-                .put(&profile, &creds),
-        )
+    FileStore::new(files.clone())
+        .force(true)
+        .put(&profile, &creds)
         .unwrap();
     assert!(
         fs::read_to_string(&files.credentials)

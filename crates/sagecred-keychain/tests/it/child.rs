@@ -6,7 +6,10 @@
 #![allow(clippy::print_stdout)]
 
 use sagecred_core::StoreError;
-use sagecred_keychain::{Backend, KeychainStore};
+use sagecred_core::{CredentialStore, SessionCache, StoreKind};
+use sagecred_keychain::KeychainStore;
+
+use sagecred_test_support::conformance::{self, Expect};
 
 use crate::support::{self, profile, stored_key};
 
@@ -43,6 +46,21 @@ fn report_result<T>(what: &str, result: Result<T, StoreError>, detail: impl Fn(&
     }
 }
 
+/// Runs a part of the conformance suite and reports `NAME ok`, or `NAME failed: MESSAGE`.
+fn report_suite(name: &str, suite: impl FnOnce() + std::panic::UnwindSafe) {
+    match std::panic::catch_unwind(suite) {
+        Ok(()) => report(&format!("{name} ok")),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_default();
+            report(&format!("{name} failed: {}", message.replace('\n', " ")));
+        }
+    }
+}
+
 #[test]
 #[ignore = "entry point for child processes that other tests start"]
 fn entry_point() {
@@ -50,20 +68,20 @@ fn entry_point() {
         // Run by hand with --ignored: there is nothing to do without a parent.
         return;
     };
-    let backend = match std::env::var(BACKEND).as_deref() {
-        Ok("keyutils") => Backend::Keyutils,
-        _ => Backend::Keychain,
+    let kind = match std::env::var(BACKEND).as_deref() {
+        Ok("keyutils") => StoreKind::Keyutils,
+        _ => StoreKind::Keychain,
     };
     let service = std::env::var(SERVICE).unwrap_or_else(|_| support::unique_service());
     let profile = profile(&std::env::var(PROFILE).unwrap_or_else(|_| "dev".to_owned()));
-    let store = KeychainStore::with_service(backend, &service);
+    let store = KeychainStore::with_service(kind, &service).unwrap();
     for step in case.split(',') {
         match step {
             "check" => report_result("check", store.check_available(), |()| String::new()),
-            "put" => report_result("put", store.put_key(&profile, &stored_key()), |()| {
+            "put" => report_result("put", store.put(&profile, &stored_key()), |()| {
                 String::new()
             }),
-            "get" => report_result("get", store.get_key(&profile), |k| {
+            "get" => report_result("get", store.get(&profile), |k| {
                 // The key id is not secret; the secret is compared, never printed.
                 let same = k.credentials == stored_key().credentials;
                 format!("{} same-secret={same}", k.credentials.access_key_id())
@@ -82,6 +100,17 @@ fn entry_point() {
                     b.to_string()
                 })
             }
+            "conformance" => report_suite("conformance", || {
+                let expect = Expect {
+                    lists: kind != StoreKind::Keyutils,
+                    keeps_metadata: true,
+                };
+                conformance::run(&store, expect);
+                conformance::session_cache(&store);
+            }),
+            "conformance-unavailable" => report_suite("conformance-unavailable", || {
+                conformance::unavailable(&store);
+            }),
             other => panic!("unknown child step `{other}`"),
         }
     }

@@ -15,11 +15,11 @@
 //! other test threads.
 #![cfg(target_os = "linux")]
 
-#[path = "../../../../xtask/src/secret_service.rs"]
-mod secret_service;
+use sagecred_test_support::secret_service;
 
 mod child;
 mod cleanup;
+mod conformance;
 mod failures;
 mod keyutils;
 mod secret_service_store;

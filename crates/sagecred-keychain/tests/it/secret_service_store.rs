@@ -3,10 +3,9 @@
 
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::{Duration, SystemTime};
 
-use sagecred_core::{CredentialStore, StoreError, StoreKind};
-use sagecred_keychain::{Backend, KeychainStore, StoredKey};
+use sagecred_core::{CredentialStore, SessionCache, StoreError, StoreKind, StoredKey};
+use sagecred_keychain::KeychainStore;
 
 use crate::child;
 use crate::cleanup::KeyringGuard;
@@ -34,7 +33,7 @@ fn store() -> Guarded {
     let service = unique_service();
     Guarded {
         _guard: KeyringGuard::new().secret_service(&service),
-        store: KeychainStore::with_service(Backend::Keychain, &service),
+        store: KeychainStore::with_service(StoreKind::Keychain, &service).unwrap(),
     }
 }
 
@@ -67,22 +66,22 @@ fn key_round_trip() {
     let store = store();
     let dev = profile("dev");
     assert_eq!(store.kind(), StoreKind::Keychain);
-    assert!(store.get_key(&dev).unwrap_err().is_not_found());
+    assert!(store.get(&dev).unwrap_err().is_not_found());
     assert!(!store.delete_key(&dev).unwrap());
 
-    store.put_key(&dev, &stored_key()).unwrap();
-    assert_eq!(store.get_key(&dev).unwrap(), stored_key());
+    store.put(&dev, &stored_key()).unwrap();
+    assert_eq!(store.get(&dev).unwrap(), stored_key());
 
     // A second put replaces the entry rather than adding a second, ambiguous one.
     let replaced = StoredKey {
         user_name: Some("someone-else".to_owned()),
         ..stored_key()
     };
-    store.put_key(&dev, &replaced).unwrap();
-    assert_eq!(store.get_key(&dev).unwrap(), replaced);
+    store.put(&dev, &replaced).unwrap();
+    assert_eq!(store.get(&dev).unwrap(), replaced);
 
     assert!(store.delete_key(&dev).unwrap());
-    assert!(store.get_key(&dev).unwrap_err().is_not_found());
+    assert!(store.get(&dev).unwrap_err().is_not_found());
     assert!(!store.delete_key(&dev).unwrap());
 }
 
@@ -90,7 +89,7 @@ fn key_round_trip() {
 fn another_process_reads_what_was_stored() {
     let store = store();
     let dev = profile("dev/team@x.y:z+1");
-    store.put_key(&dev, &stored_key()).unwrap();
+    store.put(&dev, &stored_key()).unwrap();
 
     // libsecret's client finds the item by the documented attributes and sees the
     // documented JSON payload.
@@ -129,7 +128,7 @@ fn another_process_reads_what_was_stored() {
             "delete ok true"
         ]
     );
-    assert!(store.get_key(&dev).unwrap_err().is_not_found());
+    assert!(store.get(&dev).unwrap_err().is_not_found());
 }
 
 #[test]
@@ -153,16 +152,16 @@ fn garbage_is_corrupt_and_absent_is_not_found() {
             ],
             payload,
         );
-        let err = store.get_key(&dev).unwrap_err();
+        let err = store.get(&dev).unwrap_err();
         assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
         assert_no_secret(&format!("{err} {err:?}"));
     }
     assert!(store.delete_key(&dev).unwrap());
-    assert!(store.get_key(&dev).unwrap_err().is_not_found());
+    assert!(store.get(&dev).unwrap_err().is_not_found());
 }
 
-#[tokio::test]
-async fn put_repairs_a_corrupt_entry() {
+#[test]
+fn put_repairs_a_corrupt_entry() {
     let store = store();
     let dev = profile("dev");
     secret_tool(
@@ -176,9 +175,11 @@ async fn put_repairs_a_corrupt_entry() {
         ],
         b"not json",
     );
-    store.put(&dev, &support::long_term()).await.unwrap();
-    assert_eq!(store.get(&dev).await.unwrap(), support::long_term());
-    assert!(store.delete(&dev).await.unwrap());
+    store
+        .put(&dev, &StoredKey::new(support::long_term()))
+        .unwrap();
+    assert_eq!(store.get(&dev).unwrap().credentials, support::long_term());
+    assert!(store.delete(&dev).unwrap());
 }
 
 #[test]
@@ -188,9 +189,9 @@ fn sessions_live_beside_keys_without_colliding() {
     assert_eq!(store.get_session(&dev).unwrap(), None);
     assert!(!store.delete_session(&dev).unwrap());
 
-    store.put_key(&dev, &stored_key()).unwrap();
+    store.put(&dev, &stored_key()).unwrap();
     store.put_session(&dev, &support::session()).unwrap();
-    assert_eq!(store.get_key(&dev).unwrap(), stored_key());
+    assert_eq!(store.get(&dev).unwrap(), stored_key());
     assert_eq!(store.get_session(&dev).unwrap(), Some(support::session()));
 
     // The session entry is its own item, under `<service>-session`.
@@ -207,7 +208,7 @@ fn sessions_live_beside_keys_without_colliding() {
     // Deleting one leaves the other.
     assert!(store.delete_session(&dev).unwrap());
     assert_eq!(store.get_session(&dev).unwrap(), None);
-    assert_eq!(store.get_key(&dev).unwrap(), stored_key());
+    assert_eq!(store.get(&dev).unwrap(), stored_key());
     store.put_session(&dev, &support::session()).unwrap();
     assert!(store.delete_key(&dev).unwrap());
     assert_eq!(store.get_session(&dev).unwrap(), Some(support::session()));
@@ -227,21 +228,19 @@ fn only_temporary_credentials_are_cached_as_sessions() {
     assert_eq!(store.get_session(&dev).unwrap(), None);
 }
 
-#[tokio::test]
-async fn list_returns_exactly_the_profiles_under_the_service() {
+#[test]
+fn list_returns_exactly_the_profiles_under_the_service() {
     let store = store();
     let other = self::store();
-    assert_eq!(store.list().await.unwrap(), []);
+    assert_eq!(store.list().unwrap(), []);
 
     for name in ["prod", "dev", "team/ml"] {
         store
-            .put(&profile(name), &support::long_term())
-            .await
+            .put(&profile(name), &StoredKey::new(support::long_term()))
             .unwrap();
     }
     other
-        .put(&profile("elsewhere"), &support::long_term())
-        .await
+        .put(&profile("elsewhere"), &StoredKey::new(support::long_term()))
         .unwrap();
     // A session alone does not make a profile of this store, nor does an item whose
     // account is not a profile name.
@@ -261,56 +260,47 @@ async fn list_returns_exactly_the_profiles_under_the_service() {
     );
 
     assert_eq!(
-        store.list().await.unwrap(),
+        store.list().unwrap(),
         [profile("dev"), profile("prod"), profile("team/ml")]
     );
-    assert_eq!(other.list().await.unwrap(), [profile("elsewhere")]);
+    assert_eq!(other.list().unwrap(), [profile("elsewhere")]);
 
     for name in ["prod", "dev", "team/ml", "session-only"] {
-        store.delete(&profile(name)).await.unwrap();
+        store.delete(&profile(name)).unwrap();
     }
-    other.delete(&profile("elsewhere")).await.unwrap();
+    other.delete(&profile("elsewhere")).unwrap();
     secret_tool(&["clear", "service", store.service()], b"");
-    assert_eq!(store.list().await.unwrap(), []);
+    assert_eq!(store.list().unwrap(), []);
 }
 
-#[tokio::test]
-async fn trait_put_keeps_metadata_of_the_same_key() {
+#[test]
+fn put_keeps_the_metadata_given_and_refuses_sessions() {
     let store = store();
     let dev = profile("dev");
-    let before = SystemTime::now() - Duration::from_secs(1);
 
-    // A new entry is stamped with the time it was stored.
-    store.put(&dev, &support::long_term()).await.unwrap();
-    let first = store.get_key(&dev).unwrap();
+    // Without metadata, none is invented.
+    store
+        .put(&dev, &StoredKey::new(support::long_term()))
+        .unwrap();
+    let first = store.get(&dev).unwrap();
     assert_eq!(first.user_name, None);
-    assert!(first.created.unwrap() >= before);
+    assert_eq!(first.created, None);
 
-    // Re-storing the same key id keeps the user name and the creation time.
-    store.put_key(&dev, &stored_key()).unwrap();
-    store.put(&dev, &support::long_term()).await.unwrap();
-    assert_eq!(store.get_key(&dev).unwrap(), stored_key());
-
-    // A different key id keeps the user name and gets a new creation time.
-    let rotated = sagecred_core::Credentials::new(
-        "AKIAI44QH8DHBEXAMPLE".parse().unwrap(),
-        "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY".into(),
-    );
-    store.put(&dev, &rotated).await.unwrap();
-    let after = store.get_key(&dev).unwrap();
-    assert_eq!(after.credentials, rotated);
-    assert_eq!(after.user_name.as_deref(), Some("sagemaker-developer"));
-    assert!(after.created.unwrap() >= before);
+    // With metadata, it comes back as it was given.
+    store.put(&dev, &stored_key()).unwrap();
+    assert_eq!(store.get(&dev).unwrap(), stored_key());
 
     // Temporary credentials are not a profile's key.
-    let err = store.put(&dev, &support::session()).await.unwrap_err();
+    let err = store
+        .put(&dev, &StoredKey::new(support::session()))
+        .unwrap_err();
     assert!(matches!(err, StoreError::Unsupported { .. }), "{err:?}");
 
     // `delete` removes the cached session too.
     store.put_session(&dev, &support::session()).unwrap();
-    assert!(store.delete(&dev).await.unwrap());
+    assert!(store.delete(&dev).unwrap());
     assert_eq!(store.get_session(&dev).unwrap(), None);
-    assert!(!store.delete(&dev).await.unwrap());
+    assert!(!store.delete(&dev).unwrap());
 }
 
 /// keyring 3.6.3 crashed gnome-keyring-daemon when eight threads used it at once; the
@@ -323,8 +313,8 @@ fn many_threads_at_once() {
             let store = &store;
             scope.spawn(move || {
                 let p = profile(&format!("thread-{t}"));
-                store.put_key(&p, &stored_key()).unwrap();
-                assert_eq!(store.get_key(&p).unwrap(), stored_key());
+                store.put(&p, &stored_key()).unwrap();
+                assert_eq!(store.get(&p).unwrap(), stored_key());
                 store.put_session(&p, &support::session()).unwrap();
                 assert!(store.get_session(&p).unwrap().is_some());
                 assert!(store.delete_key(&p).unwrap());
@@ -344,6 +334,6 @@ fn debug_output_never_shows_the_secret() {
     let session = support::session();
     assert_no_secret(&format!("{session:?}"));
     // No Secret Service is needed to format values.
-    let store = KeychainStore::new(Backend::Keychain);
+    let store = KeychainStore::new(StoreKind::Keychain).unwrap();
     assert_no_secret(&format!("{store:?}"));
 }

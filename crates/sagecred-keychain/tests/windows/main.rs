@@ -13,8 +13,11 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
-use sagecred_core::{CredentialStore, Credentials, ProfileName, StoreError, StoreKind};
-use sagecred_keychain::{Backend, KeychainStore, StoredKey};
+use sagecred_core::{
+    CredentialStore, Credentials, ProfileName, SessionCache, StoreError, StoreKind, StoredKey,
+};
+use sagecred_keychain::KeychainStore;
+use sagecred_test_support::conformance::{self, Expect};
 
 const KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -32,7 +35,7 @@ fn unique_service() -> String {
 }
 
 fn store() -> KeychainStore {
-    KeychainStore::with_service(Backend::Keychain, &unique_service())
+    KeychainStore::with_service(StoreKind::Keychain, &unique_service()).unwrap()
 }
 
 fn profile(name: &str) -> ProfileName {
@@ -70,33 +73,33 @@ fn the_credential_manager_is_available() {
 fn key_round_trip() {
     let store = store();
     let dev = profile("dev");
-    let err = store.get_key(&dev).unwrap_err();
+    let err = store.get(&dev).unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
     assert!(!store.delete_key(&dev).unwrap());
 
-    store.put_key(&dev, &stored_key()).unwrap();
-    assert_eq!(store.get_key(&dev).unwrap(), stored_key());
+    store.put(&dev, &stored_key()).unwrap();
+    assert_eq!(store.get(&dev).unwrap(), stored_key());
 
     // A second put replaces the entry.
     let replaced = StoredKey {
         user_name: Some("someone-else".to_owned()),
         ..stored_key()
     };
-    store.put_key(&dev, &replaced).unwrap();
-    assert_eq!(store.get_key(&dev).unwrap(), replaced);
+    store.put(&dev, &replaced).unwrap();
+    assert_eq!(store.get(&dev).unwrap(), replaced);
 
     assert!(store.delete_key(&dev).unwrap());
-    assert!(store.get_key(&dev).unwrap_err().is_not_found());
+    assert!(store.get(&dev).unwrap_err().is_not_found());
 }
 
 #[test]
 fn profile_names_with_every_allowed_character() {
     let store = store();
     let odd = profile("team/a@b:c+d.e_f-g%h");
-    store.put_key(&odd, &stored_key()).unwrap();
-    assert_eq!(store.get_key(&odd).unwrap(), stored_key());
+    store.put(&odd, &stored_key()).unwrap();
+    assert_eq!(store.get(&odd).unwrap(), stored_key());
     // Another profile of the same service is another entry.
-    assert!(store.get_key(&profile("team")).unwrap_err().is_not_found());
+    assert!(store.get(&profile("team")).unwrap_err().is_not_found());
     assert!(store.delete_key(&odd).unwrap());
 }
 
@@ -105,35 +108,47 @@ fn sessions_live_beside_keys() {
     let store = store();
     let dev = profile("dev");
     assert_eq!(store.get_session(&dev).unwrap(), None);
-    store.put_key(&dev, &stored_key()).unwrap();
+    store.put(&dev, &stored_key()).unwrap();
     store.put_session(&dev, &session()).unwrap();
-    assert_eq!(store.get_key(&dev).unwrap(), stored_key());
+    assert_eq!(store.get(&dev).unwrap(), stored_key());
     assert_eq!(store.get_session(&dev).unwrap(), Some(session()));
     assert!(store.delete_session(&dev).unwrap());
     assert_eq!(store.get_session(&dev).unwrap(), None);
-    assert_eq!(store.get_key(&dev).unwrap(), stored_key());
+    assert_eq!(store.get(&dev).unwrap(), stored_key());
     assert!(store.delete_key(&dev).unwrap());
 }
 
-#[tokio::test]
-async fn the_credential_store_trait() {
+#[test]
+fn the_credential_store_trait() {
     let store = store();
     let dev = profile("dev");
-    let creds = stored_key().credentials;
-    assert!(store.get(&dev).await.unwrap_err().is_not_found());
-    store.put(&dev, &creds).await.unwrap();
-    assert_eq!(store.get(&dev).await.unwrap(), creds);
+    let key = StoredKey::new(stored_key().credentials);
+    assert!(store.get(&dev).unwrap_err().is_not_found());
+    store.put(&dev, &key).unwrap();
+    assert_eq!(store.get(&dev).unwrap(), key);
     // The Credential Manager cannot be searched by service: listing says so, plainly.
-    let err = store.list().await.unwrap_err();
+    let err = store.list().unwrap_err();
     assert!(matches!(err, StoreError::Unsupported { .. }), "{err:?}");
-    assert!(store.delete(&dev).await.unwrap());
+    assert!(store.delete(&dev).unwrap());
+}
+
+#[test]
+fn the_credential_manager_store_conforms() {
+    let store = store();
+    // The Credential Manager cannot be searched by service.
+    let expect = Expect {
+        lists: false,
+        keeps_metadata: true,
+    };
+    conformance::run(&store, expect);
+    conformance::session_cache(&store);
 }
 
 #[test]
 fn another_process_reads_what_was_stored() {
     let store = store();
     let dev = profile("dev");
-    store.put_key(&dev, &stored_key()).unwrap();
+    store.put(&dev, &stored_key()).unwrap();
     let output = Command::new(std::env::current_exe().unwrap())
         .args([
             "child_entry_point",
@@ -161,8 +176,8 @@ fn another_process_reads_what_was_stored() {
 fn child_entry_point() {
     let spec = std::env::var(CHILD).unwrap();
     let (service, name) = spec.split_once(' ').unwrap();
-    let store = KeychainStore::with_service(Backend::Keychain, service);
-    let key = store.get_key(&profile(name)).unwrap();
+    let store = KeychainStore::with_service(StoreKind::Keychain, service).unwrap();
+    let key = store.get(&profile(name)).unwrap();
     println!(
         "child: {} same-secret={}",
         key.credentials.access_key_id(),
@@ -179,8 +194,8 @@ fn concurrent_use_from_many_threads() {
             std::thread::spawn(move || {
                 let name = profile(&format!("p{i}"));
                 for _ in 0..5 {
-                    store.put_key(&name, &stored_key()).unwrap();
-                    assert_eq!(store.get_key(&name).unwrap(), stored_key());
+                    store.put(&name, &stored_key()).unwrap();
+                    assert_eq!(store.get(&name).unwrap(), stored_key());
                 }
                 assert!(store.delete_key(&name).unwrap());
             })
@@ -195,7 +210,7 @@ fn concurrent_use_from_many_threads() {
 fn errors_never_show_the_secret() {
     let store = store();
     let dev = profile("dev");
-    let err = store.get_key(&dev).unwrap_err();
+    let err = store.get(&dev).unwrap_err();
     assert_no_secret(&format!("{err} {err:?}"));
     assert_no_secret(&format!("{:?}", stored_key()));
 }

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use sagecred_core::{CredentialStore, ProfileName, Secret, StoreError};
+use sagecred_core::{CredentialProvider, ProfileName, Secret};
 use sagecred_sso::{
     CachedToken, LoginEvent, LoginOptions, Pacer, SsoClient, SsoError, SsoRole, SsoSession,
     SsoStore, TokenCache, access_token, login_and_cache,
@@ -263,7 +263,7 @@ async fn an_unrefreshable_token_is_served_until_it_expires_and_then_needs_a_logi
 }
 
 #[tokio::test]
-async fn the_store_returns_role_credentials_and_refuses_to_keep_keys() {
+async fn the_provider_returns_role_credentials_and_signs_out() {
     let f = Fixture::new();
     f.seed(3600, true);
     let profile: ProfileName = "ml-dev".parse().unwrap();
@@ -274,7 +274,7 @@ async fn the_store_returns_role_credentials_and_refuses_to_keep_keys() {
             session(),
             SsoRole::new("111122223333", "SageMakerDeveloper").unwrap(),
         );
-    let creds = store.get(&profile).await.unwrap();
+    let creds = store.provide(&profile).await.unwrap();
     assert!(creds.access_key_id().as_str().starts_with("ASIA"));
     assert!(creds.session_token().is_some());
     let left = creds
@@ -285,7 +285,7 @@ async fn the_store_returns_role_credentials_and_refuses_to_keep_keys() {
     assert!(left > secs(3500) && left <= secs(3600), "{left:?}");
     assert_eq!(f.emulator.count("get_role_credentials"), 1);
     let unknown: ProfileName = "other".parse().unwrap();
-    assert!(store.get(&unknown).await.unwrap_err().is_not_found());
+    assert!(store.provide(&unknown).await.unwrap_err().is_not_found());
 
     let token = f.cache.load(&session()).unwrap().unwrap();
     let client = f.client().await;
@@ -301,12 +301,10 @@ async fn the_store_returns_role_credentials_and_refuses_to_keep_keys() {
         .unwrap();
     assert_eq!(roles, ["SageMakerDeveloper", "ReadOnly"]);
 
-    let put = store.put(&profile, &creds).await.unwrap_err();
-    assert!(matches!(put, StoreError::Unsupported { .. }), "{put}");
-    assert_eq!(store.list().await.unwrap(), std::slice::from_ref(&profile));
+    assert_eq!(store.profiles(), std::slice::from_ref(&profile));
     assert!(
-        store.delete(&profile).await.unwrap(),
-        "delete removes the cached token"
+        store.sign_out(&profile).unwrap(),
+        "sign_out removes the cached token"
     );
     assert!(f.cache.load(&session()).unwrap().is_none());
 }

@@ -1,7 +1,5 @@
 //! The IAM Identity Center emulator (`tests/interop/sso_emulator.py`) as a child process,
-//! with its control API. Shared by this crate's tests and the CLI's.
-
-#![allow(dead_code)] // Each test binary uses a different part.
+//! with its control API. Shared by sagecred-sso's tests and the CLI's.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -12,14 +10,14 @@ use serde_json::Value;
 
 /// A running emulator; it stops when dropped (its stdin closes and it is killed).
 #[derive(Debug)]
-pub(crate) struct Emulator {
+pub struct Emulator {
     child: Child,
     url: String,
 }
 
 impl Emulator {
     /// Starts an emulator on a free loopback port and waits for it to be ready.
-    pub(crate) fn start() -> Self {
+    pub fn start() -> Self {
         let script =
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/interop/sso_emulator.py");
         let mut child = Command::new("python3")
@@ -44,18 +42,18 @@ impl Emulator {
     }
 
     /// `http://127.0.0.1:PORT`.
-    pub(crate) fn url(&self) -> &str {
+    pub fn url(&self) -> &str {
         &self.url
     }
 
     /// Merges `config` into the emulator's configuration.
-    pub(crate) fn configure(&self, config: Value) -> Value {
+    pub fn configure(&self, config: Value) -> Value {
         self.request("POST", "/_emu/config", Some(&config))
     }
 
     /// A registered client and tokens, as a finished sign-in would leave them.
     /// `ttl` is the access token's remaining life in seconds (negative: expired).
-    pub(crate) fn session(&self, ttl: i64, with_refresh: bool) -> Value {
+    pub fn session(&self, ttl: i64, with_refresh: bool) -> Value {
         self.request(
             "POST",
             "/_emu/session",
@@ -64,12 +62,12 @@ impl Emulator {
     }
 
     /// The request counters.
-    pub(crate) fn stats(&self) -> Value {
+    pub fn stats(&self) -> Value {
         self.request("GET", "/_emu/stats", None)
     }
 
     /// How many CreateToken calls used `grant` (`refresh_token`, or the device-code URN).
-    pub(crate) fn token_calls(&self, grant: &str) -> usize {
+    pub fn token_calls(&self, grant: &str) -> usize {
         self.stats()["create_token"]
             .as_array()
             .unwrap()
@@ -79,7 +77,7 @@ impl Emulator {
     }
 
     /// A counter from the stats (`register_client`, `device_authorization`, ...).
-    pub(crate) fn count(&self, name: &str) -> u64 {
+    pub fn count(&self, name: &str) -> u64 {
         self.stats()[name]
             .as_u64()
             .unwrap_or_else(|| panic!("no counter {name}"))
@@ -115,4 +113,4 @@ impl Drop for Emulator {
 }
 
 /// The device-code grant's URN.
-pub(crate) const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";

@@ -6,18 +6,23 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::Result;
+/// A failure to start moto, in words.
+pub type Result<T> = std::result::Result<T, String>;
 
 /// A running moto server.
 #[derive(Debug)]
-pub(crate) struct Moto {
+pub struct Moto {
     child: Child,
     port: u16,
 }
 
 impl Moto {
     /// Starts moto with the AWS managed policies loaded, and waits until it answers.
-    pub(crate) fn start(log_dir: &Path) -> Result<Self> {
+    pub fn start(log_dir: &Path) -> Result<Self> {
+        Self::start_with(log_dir, true)
+    }
+
+    fn start_with(log_dir: &Path, managed_policies: bool) -> Result<Self> {
         std::fs::create_dir_all(log_dir)
             .map_err(|e| format!("creating {}: {e}", log_dir.display()))?;
         let port = free_port()?;
@@ -34,7 +39,10 @@ impl Moto {
                 "-p",
                 &port.to_string(),
             ])
-            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            .env(
+                "MOTO_IAM_LOAD_MANAGED_POLICIES",
+                if managed_policies { "true" } else { "false" },
+            )
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log2)
@@ -44,7 +52,6 @@ impl Moto {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if http_get_ok(port, "/moto-api/data.json") {
-                eprintln!("xtask: moto is up at {}", moto.endpoint());
                 return Ok(moto);
             }
             if let Ok(Some(status)) = moto.child.try_wait() {
@@ -63,8 +70,30 @@ impl Moto {
         }
     }
 
+    /// Starts a private moto without the managed policies (which take seconds to load),
+    /// for a test that changes server-wide state such as auth enforcement. Its log goes to
+    /// `log_dir/moto.log`.
+    pub fn start_private(log_dir: &Path) -> Result<Self> {
+        Self::start_with(log_dir, false)
+    }
+
+    /// One plain HTTP/1.1 request to the server (its control API, `/moto-api/...`): the
+    /// answer's status line, headers and body.
+    pub fn request(&self, method: &str, path: &str, body: &str) -> std::io::Result<String> {
+        let host = format!("127.0.0.1:{}", self.port);
+        let mut stream = TcpStream::connect(&host)?;
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response)?;
+        Ok(response)
+    }
+
     /// The endpoint URL for `AWS_ENDPOINT_URL`.
-    pub(crate) fn endpoint(&self) -> String {
+    pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 }

@@ -10,8 +10,9 @@
 //! It needs the Debian packages `dbus` (dbus-daemon, dbus-send) and `gnome-keyring`;
 //! the tests also use `libsecret-tools` (secret-tool) and `keyutils` (keyctl).
 //!
-//! sagecred-keychain's integration tests include this file with `#[path]`, to start the
-//! extra buses their failure cases need, so it depends on std alone.
+//! `cargo xtask services` and `cargo xtask test` start the shared one; sagecred-keychain's
+//! integration tests start the extra buses their failure cases need. It depends on std
+//! alone, so that xtask can use it without this crate's `stores` feature.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -27,7 +28,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// A running private session bus, with or without a Secret Service on it.
 #[derive(Debug)]
-pub(crate) struct SecretService {
+pub struct SecretService {
     dir: PathBuf,
     bus: Child,
     keyring: Option<Child>,
@@ -39,7 +40,7 @@ impl SecretService {
     ///
     /// The daemon's `HOME` and XDG directories point inside `dir`, so it never touches the
     /// real home directory.
-    pub(crate) fn start(dir: &Path) -> Result<Self, String> {
+    pub fn start(dir: &Path) -> Result<Self, String> {
         let mut service = Self::start_bus(dir)?;
         service.start_keyring()?;
         Ok(service)
@@ -47,21 +48,17 @@ impl SecretService {
 
     /// Starts only the session bus, with no Secret Service on it, for testing what clients
     /// say when the service is missing.
-    #[allow(
-        dead_code,
-        reason = "used by sagecred-keychain's tests, which include this file"
-    )]
-    pub(crate) fn start_bus_only(dir: &Path) -> Result<Self, String> {
+    pub fn start_bus_only(dir: &Path) -> Result<Self, String> {
         Self::start_bus(dir)
     }
 
     /// The address for `DBUS_SESSION_BUS_ADDRESS`.
-    pub(crate) fn bus_address(&self) -> String {
+    pub fn bus_address(&self) -> String {
         format!("unix:path={}", self.dir.join("bus").display())
     }
 
     /// The environment a client needs to reach this Secret Service.
-    pub(crate) fn env(&self) -> Vec<(String, String)> {
+    pub fn env(&self) -> Vec<(String, String)> {
         vec![
             ("DBUS_SESSION_BUS_ADDRESS".to_owned(), self.bus_address()),
             // Tells sagecred-keychain's tests that a Secret Service is there for them.
@@ -74,11 +71,7 @@ impl SecretService {
 
     /// Locks the daemon's `login` collection, as a screen lock or a timeout would, so that
     /// a client meets a locked keychain. Headless, nothing can answer the unlock prompt.
-    #[allow(
-        dead_code,
-        reason = "used by sagecred-keychain's tests, which include this file"
-    )]
-    pub(crate) fn lock(&self) -> Result<(), String> {
+    pub fn lock(&self) -> Result<(), String> {
         let output = self
             .dbus_send(&[
                 "--dest=org.freedesktop.secrets",
