@@ -274,8 +274,9 @@ pub fn edit_sdk_config_text(
 }
 
 /// Sets `changes` in the file at `path` under the lock sagecred uses for every file it
-/// edits, and writes it atomically with mode 0600 when the bytes changed. A missing file
-/// (and directory) is created. Returns whether the file changed.
+/// edits, and writes it atomically (`sagecred_ini::write_atomic`) when the bytes changed.
+/// A missing file is created with mode 0600 (its directory 0700); an existing one keeps
+/// its mode, since it holds no secret. Returns whether the file changed.
 pub fn write_sdk_config(path: &Path, changes: &[(SdkKey, &str)]) -> Result<bool, SdkConfigError> {
     let _lock = sagecred_ini::lock_file(path)?;
     let original = read_text(path)?;
@@ -285,7 +286,7 @@ pub fn write_sdk_config(path: &Path, changes: &[(SdkKey, &str)]) -> Result<bool,
         return Ok(false);
     }
     // A regular file was checked above; the write replaces only that (or creates it).
-    sagecred_ini::write_private(path, updated.as_bytes())?;
+    sagecred_ini::write_atomic(path, updated.as_bytes())?;
     Ok(true)
 }
 

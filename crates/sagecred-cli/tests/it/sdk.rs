@@ -70,6 +70,10 @@ fn setup(prefix: &str, extra: &[&str]) -> Setup {
     );
     std::fs::create_dir_all(sdk_file(&env).parent().unwrap()).unwrap();
     std::fs::write(sdk_file(&env), USER_FILE).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(sdk_file(&env), std::fs::Permissions::from_mode(0o640)).unwrap();
+    }
     let s = unique_user(prefix);
     let names = vec![
         "--profile".to_owned(),
@@ -135,7 +139,8 @@ fn setup_writes_sdk_defaults_that_both_sdks_accept_keeping_the_users_file() {
             s.bucket, s.role
         )
     );
-    assert_eq!(mode(&sdk_file(env)), 0o600);
+    // The user's file keeps its mode (a new one would be 0600: the library's tests).
+    assert_eq!(mode(&sdk_file(env)), 0o640);
     for venv in ["sdk-v2", "sdk-v3"] {
         let v = sdk_reads(env, venv);
         assert_eq!(v["RoleArn"], s.role.as_str(), "{venv}");
