@@ -116,9 +116,15 @@ fn cargo() -> Command {
 fn test(args: &[String]) -> Result {
     let started = Instant::now();
     let install = !args.iter().any(|a| a == "--no-install");
-    if install {
+    // The virtual environments of the SageMaker SDKs and the linters take minutes of pip,
+    // mostly downloads: they install beside the Rust checks and builds below, and are
+    // waited for before the tests start.
+    let venvs = if install {
         deps::install()?;
-    }
+        Some(std::thread::spawn(deps::install_venvs))
+    } else {
+        None
+    };
     deps::check()?;
 
     run(cargo().args(["fmt", "--all", "--check"]))?;
@@ -136,6 +142,12 @@ fn test(args: &[String]) -> Result {
         .env("RUSTDOCFLAGS", "-D warnings"))?;
     // Build the tests before starting moto, so that moto does not sit idle through a build.
     run(cargo().args(["test", "--workspace", "--locked", "--no-run"]))?;
+    if let Some(venvs) = venvs {
+        venvs
+            .join()
+            .map_err(|_| "installing the virtual environments panicked".to_owned())??;
+    }
+    deps::check_venvs()?;
 
     let moto = start_moto()?;
     let keyring =
