@@ -35,7 +35,10 @@ pub fn run_to_code() -> u8 {
     let result = match fast::env_args(&args) {
         Some((global, env)) => commands::run_env_fast(&global, &env),
         None => {
-            let cli = Cli::parse_from(args);
+            let cli = match Cli::try_parse_from(args) {
+                Ok(cli) => cli,
+                Err(err) => return refused_argument(err),
+            };
             if cli.global.debug {
                 init_debug_logging();
             }
@@ -49,6 +52,29 @@ pub fn run_to_code() -> u8 {
             err.kind().exit_code()
         }
     }
+}
+
+/// Ends the process for a command line clap refused. A value that one of our typed parsers
+/// refused (`--role`, `role set ARN`, `--account-id`...) is reported without the value:
+/// clap's own message repeats it whole, and a pasted secret, a megabyte of text or an escape
+/// sequence must not come back on the terminal. Help, version and every other refusal are
+/// clap's, as usual.
+fn refused_argument(err: clap::Error) -> u8 {
+    use clap::error::{ContextKind, ContextValue, ErrorKind as ClapKind};
+    if err.kind() != ClapKind::ValueValidation {
+        err.exit();
+    }
+    let arg = match err.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(arg)) => arg.clone(),
+        _ => "an argument".to_owned(),
+    };
+    let why = std::error::Error::source(&err)
+        .map(ToString::to_string)
+        .unwrap_or_else(|| "it is not valid".to_owned());
+    let error = CliError::user(format!("invalid value for {arg}: {why}"))
+        .with_hint("see `sagecred help` and the command's --help for the expected form");
+    let _ = error.report();
+    error.kind().exit_code()
 }
 
 /// Sends tracing logs to stderr. The filter stops at `debug` for the AWS runtime crates,
