@@ -477,6 +477,8 @@ mod tests {
         assert!(matches!(e, SdkConfigError::SchemaVersion { .. }), "{e}");
     }
 
+    // File modes and a directory in the file's place: POSIX only.
+    #[cfg(unix)]
     #[test]
     fn writes_are_private_and_skip_unchanged_files_and_non_regular_ones() {
         use std::os::unix::fs::PermissionsExt;
