@@ -32,6 +32,8 @@ pub(crate) struct Env {
     /// `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_SSO_OIDC` and `AWS_ENDPOINT_URL_SSO`, unless
     /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is `true`: where the Identity Center calls go.
     pub(crate) sso_endpoints: sagecred_sso::SsoEndpoints,
+    /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`: no endpoint from variables or profiles.
+    pub(crate) ignore_configured_endpoints: bool,
     /// Whether `DBUS_SESSION_BUS_ADDRESS` names a session bus (Linux keychain access).
     pub(crate) session_bus: bool,
     /// Whether `AWS_ACCESS_KEY_ID` is set: credentials from the environment.
@@ -61,6 +63,8 @@ impl Env {
             in_shell_function: std::env::var_os("SAGECRED_SHELL_FUNCTION").is_some(),
             browser: text("BROWSER"),
             session_bus: os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+            ignore_configured_endpoints: text("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+                .is_some_and(|v| v.eq_ignore_ascii_case("true")),
             sso_endpoints: if text("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
                 .is_some_and(|v| v.eq_ignore_ascii_case("true"))
             {
@@ -252,9 +256,26 @@ impl Context {
         }
     }
 
-    /// Where the Identity Center calls go, from the environment.
+    /// Where the Identity Center calls go, in the SDKs' order: each service's variable, then
+    /// `AWS_ENDPOINT_URL`, then the profile's own `endpoint_url` in the config file (none of
+    /// them when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`). A `[services]` section is not
+    /// read here.
     pub(crate) fn sso_endpoints(&self) -> sagecred_sso::SsoEndpoints {
-        self.env.sso_endpoints.clone()
+        let mut endpoints = self.env.sso_endpoints.clone();
+        if self.env.ignore_configured_endpoints
+            || (endpoints.oidc.is_some() && endpoints.portal.is_some())
+        {
+            return endpoints;
+        }
+        let from_profile = sagecred_ini::ProfileSet::load_config_only(&self.files)
+            .ok()
+            .and_then(|set| set.profile(self.profile.as_str()))
+            .and_then(|p| p.get("endpoint_url").map(str::to_owned));
+        if let Some(url) = from_profile {
+            endpoints.oidc.get_or_insert_with(|| url.clone());
+            endpoints.portal.get_or_insert(url);
+        }
+        endpoints
     }
 
     /// The region for AWS calls: the environment, then the profile's `region`, then the
