@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use sagecred_core::{ProfileName, Region, StoreKind};
+use sagecred_core::{AccountId, ProfileName, Region, RoleArn, SsoSessionName, StoreKind};
 
 /// sagecred: SageMaker IAM setup in one command, with credentials kept out of plaintext.
 #[derive(Debug, Parser)]
@@ -273,8 +273,8 @@ pub enum SsoCommand {
 #[derive(Debug, Args)]
 pub struct SsoConfigureArgs {
     /// The [sso-session NAME] to write or reuse [prompted; default: the profile's, else `sagecred`]
-    #[arg(long, value_name = "NAME")]
-    pub sso_session: Option<String>,
+    #[arg(long, value_name = "NAME", value_parser = parse_sso_session)]
+    pub sso_session: Option<SsoSessionName>,
 
     /// The AWS access portal URL, https://d-xxxxxxxxxx.awsapps.com/start [prompted]
     #[arg(long, value_name = "URL")]
@@ -289,8 +289,8 @@ pub struct SsoConfigureArgs {
     pub scopes: Option<String>,
 
     /// The AWS account id to use [default: chosen from the accounts you can reach]
-    #[arg(long, value_name = "ID")]
-    pub account_id: Option<String>,
+    #[arg(long, value_name = "ID", value_parser = parse_account)]
+    pub account_id: Option<AccountId>,
 
     /// The permission set's role name [default: chosen from the roles you can use]
     #[arg(long, value_name = "NAME")]
@@ -301,8 +301,8 @@ pub struct SsoConfigureArgs {
     pub region: Option<Region>,
 
     /// The SageMaker execution role ARN [default: the guide's role in the chosen account]
-    #[arg(long, value_name = "ARN")]
-    pub role: Option<String>,
+    #[arg(long, value_name = "ARN", value_parser = parse_role_arn)]
+    pub role: Option<RoleArn>,
 
     /// Write one profile for every account and role you can use (named ROLE-ACCOUNTID)
     #[arg(long, conflicts_with_all = ["account_id", "role_name", "role"])]
@@ -321,8 +321,8 @@ pub struct SsoConfigureArgs {
 #[derive(Debug, Args)]
 pub struct LoginArgs {
     /// Sign in to this [sso-session NAME] instead of the profile's
-    #[arg(long, value_name = "NAME")]
-    pub sso_session: Option<String>,
+    #[arg(long, value_name = "NAME", value_parser = parse_sso_session)]
+    pub sso_session: Option<SsoSessionName>,
 
     /// Do not open a browser; print the page and code only
     #[arg(long)]
@@ -333,8 +333,8 @@ pub struct LoginArgs {
 #[derive(Debug, Args)]
 pub struct LogoutArgs {
     /// Sign out of this [sso-session NAME] instead of the profile's
-    #[arg(long, value_name = "NAME", conflicts_with = "all")]
-    pub sso_session: Option<String>,
+    #[arg(long, value_name = "NAME", conflicts_with = "all", value_parser = parse_sso_session)]
+    pub sso_session: Option<SsoSessionName>,
 
     /// Sign out of every SSO session in the config file
     #[arg(long)]
@@ -442,8 +442,8 @@ pub enum RoleAction {
     )]
     Set {
         /// The role ARN, as shown by the IAM console or `aws iam get-role`
-        #[arg(value_name = "ARN")]
-        arn: String,
+        #[arg(value_name = "ARN", value_parser = parse_role_arn)]
+        arn: RoleArn,
         /// Leave the SageMaker Python SDK's defaults file (~/.config/sagemaker/config.yaml) alone
         #[arg(long)]
         no_sdk_config: bool,
@@ -715,6 +715,26 @@ fn parse_shell(s: &str) -> Result<sagecred_shell::Shell, String> {
 fn parse_region(s: &str) -> Result<Region, String> {
     s.parse()
         .map_err(|e: sagecred_core::ValidationError| e.to_string())
+}
+
+fn parse_sso_session(s: &str) -> Result<SsoSessionName, String> {
+    s.parse()
+        .map_err(|e: sagecred_core::ValidationError| e.to_string())
+}
+
+fn parse_account(s: &str) -> Result<AccountId, String> {
+    s.trim()
+        .parse()
+        .map_err(|e: sagecred_core::ValidationError| e.to_string())
+}
+
+/// A role ARN as pasted from the console: surrounding whitespace is dropped.
+fn parse_role_arn(s: &str) -> Result<RoleArn, String> {
+    s.trim()
+        .parse()
+        .map_err(|e: sagecred_core::ValidationError| {
+            format!("{e} (copy it from the IAM console or `aws iam get-role`)")
+        })
 }
 
 #[cfg(test)]

@@ -29,6 +29,9 @@ pub(crate) struct Env {
     pub(crate) in_shell_function: bool,
     /// `$BROWSER`, the program that opens the SSO sign-in page.
     pub(crate) browser: Option<String>,
+    /// `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_SSO_OIDC` and `AWS_ENDPOINT_URL_SSO`, unless
+    /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is `true`: where the Identity Center calls go.
+    pub(crate) sso_endpoints: sagecred_sso::SsoEndpoints,
     /// Whether `DBUS_SESSION_BUS_ADDRESS` names a session bus (Linux keychain access).
     pub(crate) session_bus: bool,
     /// Whether `AWS_ACCESS_KEY_ID` is set: credentials from the environment.
@@ -58,6 +61,17 @@ impl Env {
             in_shell_function: std::env::var_os("SAGECRED_SHELL_FUNCTION").is_some(),
             browser: text("BROWSER"),
             session_bus: os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+            sso_endpoints: if text("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+                .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+            {
+                sagecred_sso::SsoEndpoints::default()
+            } else {
+                sagecred_sso::SsoEndpoints::from_settings(
+                    text("AWS_ENDPOINT_URL").as_deref(),
+                    text("AWS_ENDPOINT_URL_SSO_OIDC").as_deref(),
+                    text("AWS_ENDPOINT_URL_SSO").as_deref(),
+                )
+            },
             access_key_id_set: os("AWS_ACCESS_KEY_ID").is_some(),
             endpoint_vars: endpoint_vars(),
             sagemaker_sdk: sagecred_provision::SdkConfigEnv {
@@ -236,6 +250,11 @@ impl Context {
             }
             None => format!("AWS's {service} endpoint"),
         }
+    }
+
+    /// Where the Identity Center calls go, from the environment.
+    pub(crate) fn sso_endpoints(&self) -> sagecred_sso::SsoEndpoints {
+        self.env.sso_endpoints.clone()
     }
 
     /// The region for AWS calls: the environment, then the profile's `region`, then the

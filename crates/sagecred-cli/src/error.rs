@@ -220,6 +220,72 @@ impl From<sagecred_core::SourceError> for CliError {
     }
 }
 
+impl From<sagecred_sso::SsoError> for CliError {
+    /// The SSO library says what went wrong as a category; the advice is the CLI's.
+    /// Commands that know the profile replace the sign-in hint with one that names it.
+    fn from(err: sagecred_sso::SsoError) -> Self {
+        use sagecred_sso::SsoError as E;
+        let message = err.to_string();
+        match &err {
+            E::DeviceCodeExpired => Self::user(message)
+                .with_hint("run `sagecred login` again and confirm the code within its time limit"),
+            E::AccessDenied => Self::user(message).with_hint(
+                "the request was denied in the browser, or your user may not sign in to this portal",
+            ),
+            e if e.needs_login() => {
+                Self::new(ErrorKind::Store, message).with_hint("run `sagecred login`")
+            }
+            E::UnknownSession { .. } => Self::config(message).with_hint(
+                "create it with `sagecred sso configure --sso-session NAME --start-url URL --sso-region REGION`",
+            ),
+            E::NoRole { .. } => Self::config(message)
+                .with_hint("run `sagecred sso configure` to pick an account and role"),
+            E::Config(_) | E::Cache { .. } => Self::config(message),
+            E::NoAssignment { .. } => Self::aws(message).with_hint(
+                "list what you can reach with `sagecred sso configure --populate`, or ask your Identity Center administrator",
+            ),
+            E::Service {
+                operation,
+                network: true,
+                ..
+            } => {
+                let (service, var) = if operation.starts_with("sso-oidc:") {
+                    ("SSO OIDC", "AWS_ENDPOINT_URL_SSO_OIDC")
+                } else {
+                    ("SSO portal", "AWS_ENDPOINT_URL_SSO")
+                };
+                Self::aws(message).with_hint(format!(
+                    "the {service} endpoint could not be reached; check the network, the session's sso_region, and {var} or AWS_ENDPOINT_URL if set"
+                ))
+            }
+            _ => Self::aws(message),
+        }
+    }
+}
+
+impl From<sagecred_provision::Error> for CliError {
+    /// A refused option is the user's; a resource sagecred may not touch, or a user with
+    /// two keys already, is the account's configuration; the rest are AWS's.
+    fn from(err: sagecred_provision::Error) -> Self {
+        use sagecred_provision::Error as E;
+        let kind = match &err {
+            E::InvalidOption { .. } => ErrorKind::User,
+            E::NotManaged { .. } | E::TooManyKeys { .. } => ErrorKind::Config,
+            _ => ErrorKind::Aws,
+        };
+        let out = Self::new(kind, error_chain(&err));
+        match &err {
+            E::NotManaged { .. } => {
+                out.with_hint("pass --adopt to take it over, or choose other names")
+            }
+            E::TooManyKeys { user, .. } => out.with_hint(format!(
+                "delete or deactivate one (`sagecred rotate`, or `aws iam delete-access-key --user-name {user} --access-key-id ID`), then run again"
+            )),
+            _ => out,
+        }
+    }
+}
+
 /// The most characters an error message or hint shows; a longer one ends in `…`.
 const MAX_MESSAGE_CHARS: usize = 2048;
 

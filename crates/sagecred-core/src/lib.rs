@@ -22,6 +22,7 @@ mod names;
 mod process_line;
 pub mod role;
 mod source;
+mod sso_name;
 mod store;
 
 pub use credentials::{Credentials, REDACTED, Secret};
@@ -36,6 +37,7 @@ pub use source::{
     AssumeRoleSource, CredentialSource, ForeignProcess, ProfileSettings, ResolvedProfile,
     SourceEnv, SourceError, SsoSessionRef, SsoSource,
 };
+pub use sso_name::SsoSessionName;
 pub use store::{
     CredentialProvider, CredentialStore, SESSION_REFRESH_MARGIN, SessionCache, StoreError,
     StoreKind, StoredKey, UnknownStore, cached_or_fetch, fresh_session, remember_session,

@@ -28,7 +28,7 @@ pub enum Error {
     },
     /// A resource of the wanted name exists but is not tagged as sagecred's.
     #[error(
-        "{kind} `{name}` exists but is not tagged managed-by=sagecred: rerun with --adopt to take it over, or choose another name"
+        "{kind} `{name}` exists but is not tagged managed-by=sagecred, so it is not sagecred's to change"
     )]
     NotManaged {
         /// The kind of resource.
@@ -38,7 +38,7 @@ pub enum Error {
     },
     /// The user already has the two access keys IAM allows, so no key can be created.
     #[error(
-        "user `{user}` already has 2 access keys ({}): delete or deactivate one (`sagecred rotate`, or `aws iam delete-access-key --user-name {user} --access-key-id ID`), then run again",
+        "user `{user}` already has 2 access keys ({}), the most IAM allows, so no new key can be created",
         .masked_key_ids.join(", ")
     )]
     TooManyKeys {
@@ -161,6 +161,8 @@ mod tests {
             s.contains("AKIA************MPLE, AKIA************MPL2"),
             "{s}"
         );
-        assert!(s.contains("delete or deactivate one"), "{s}");
+        // The library states the fact; the CLI adds what to do.
+        assert!(s.contains("the most IAM allows"), "{s}");
+        assert!(!s.contains("sagecred"), "{s}");
     }
 }

@@ -71,6 +71,28 @@ pub(crate) enum Poll {
     SlowDown,
 }
 
+/// Where the two Identity Center services are reached. `None` is AWS's own endpoint for
+/// the region. The caller fills it from its settings (the CLI: `AWS_ENDPOINT_URL_SSO_OIDC`,
+/// `AWS_ENDPOINT_URL_SSO`, then `AWS_ENDPOINT_URL`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SsoEndpoints {
+    /// SSO OIDC (RegisterClient, StartDeviceAuthorization, CreateToken).
+    pub oidc: Option<String>,
+    /// The SSO portal (GetRoleCredentials, ListAccounts, ListAccountRoles, Logout).
+    pub portal: Option<String>,
+}
+
+impl SsoEndpoints {
+    /// The endpoints from the SDK's settings: each service's own setting first, then the
+    /// global one.
+    pub fn from_settings(global: Option<&str>, oidc: Option<&str>, portal: Option<&str>) -> Self {
+        Self {
+            oidc: oidc.or(global).map(str::to_owned),
+            portal: portal.or(global).map(str::to_owned),
+        }
+    }
+}
+
 /// Clients for SSO OIDC and the SSO portal in one Identity Center region.
 #[derive(Debug, Clone)]
 pub struct SsoClient {
@@ -79,25 +101,36 @@ pub struct SsoClient {
 }
 
 impl SsoClient {
-    /// Clients for `region`, configured like every SDK client (endpoint overrides from
-    /// `AWS_ENDPOINT_URL*`, retries, timeouts). These APIs are unsigned or take a bearer
-    /// token, so no AWS credentials are loaded.
-    pub async fn new(region: &str) -> Self {
-        Self::with_endpoint(region, None).await
+    /// Clients for `region` with both services at `endpoint` when it is given (AWS's own
+    /// endpoints otherwise).
+    pub async fn with_endpoint(region: &str, endpoint: Option<&str>) -> Self {
+        let endpoints = SsoEndpoints {
+            oidc: endpoint.map(str::to_owned),
+            portal: endpoint.map(str::to_owned),
+        };
+        Self::with_endpoints(region, &endpoints).await
     }
 
-    /// Like [`SsoClient::new`], with both services at `endpoint` when it is given.
-    pub async fn with_endpoint(region: &str, endpoint: Option<&str>) -> Self {
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new(region.to_owned()))
-            .no_credentials();
-        if let Some(url) = endpoint {
-            loader = loader.endpoint_url(url);
+    /// Clients for `region`, each service at the endpoint `endpoints` gives it. Nothing is
+    /// read from the environment or the AWS files: the caller resolved the endpoints. The
+    /// SDK's defaults apply otherwise (retries, timeouts, its HTTPS client). These APIs are
+    /// unsigned or take a bearer token, so no AWS credentials are configured.
+    pub async fn with_endpoints(region: &str, endpoints: &SsoEndpoints) -> Self {
+        let mut oidc = aws_sdk_ssooidc::Config::builder()
+            .behavior_version(aws_sdk_ssooidc::config::BehaviorVersion::latest())
+            .region(aws_sdk_ssooidc::config::Region::new(region.to_owned()));
+        if let Some(url) = &endpoints.oidc {
+            oidc = oidc.endpoint_url(url);
         }
-        let config = loader.load().await;
+        let mut portal = aws_sdk_sso::Config::builder()
+            .behavior_version(aws_sdk_sso::config::BehaviorVersion::latest())
+            .region(aws_sdk_sso::config::Region::new(region.to_owned()));
+        if let Some(url) = &endpoints.portal {
+            portal = portal.endpoint_url(url);
+        }
         Self {
-            oidc: aws_sdk_ssooidc::Client::new(&config),
-            portal: aws_sdk_sso::Client::new(&config),
+            oidc: aws_sdk_ssooidc::Client::from_conf(oidc.build()),
+            portal: aws_sdk_sso::Client::from_conf(portal.build()),
         }
     }
 
@@ -435,4 +468,20 @@ fn unix_now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod endpoint_tests {
+    use super::*;
+
+    #[test]
+    fn each_service_setting_wins_over_the_global_one() {
+        let e = SsoEndpoints::from_settings(Some("http://global"), Some("http://oidc"), None);
+        assert_eq!(e.oidc.as_deref(), Some("http://oidc"));
+        assert_eq!(e.portal.as_deref(), Some("http://global"));
+        assert_eq!(
+            SsoEndpoints::from_settings(None, None, None),
+            SsoEndpoints::default()
+        );
+    }
 }

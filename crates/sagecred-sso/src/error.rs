@@ -9,6 +9,18 @@ pub enum SsoError {
     /// The session or profile settings are incomplete or invalid.
     #[error("{0}")]
     Config(String),
+    /// A profile names an `[sso-session NAME]` section the config file does not have.
+    #[error("the config file has no [sso-session {session}] section")]
+    UnknownSession {
+        /// The session name.
+        session: String,
+    },
+    /// The profile names a session but no account and role to sign in to.
+    #[error("profile `{profile}` has no sso_account_id and sso_role_name")]
+    NoRole {
+        /// The profile.
+        profile: String,
+    },
     /// There is no usable token and this caller may not start a sign-in.
     #[error("the SSO session `{session}` needs a new sign-in: {reason}")]
     LoginRequired {

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use sagecred_core::{CredentialProvider, Credentials, ProfileName, StoreError, StoreKind};
 
 use crate::cache::TokenCache;
-use crate::client::SsoClient;
+use crate::client::SsoEndpoints;
 use crate::error::SsoError;
-use crate::flow::access_token;
+use crate::profile::{RoleSources, SsoProfile, role_credentials};
 use crate::session::{SsoRole, SsoSession};
 
 /// Role credentials for SSO profiles. `get` takes the session's token (refreshing it when
@@ -18,7 +18,7 @@ use crate::session::{SsoRole, SsoSession};
 #[derive(Debug)]
 pub struct SsoStore {
     cache: TokenCache,
-    endpoint: Option<String>,
+    endpoints: SsoEndpoints,
     profiles: BTreeMap<ProfileName, (SsoSession, SsoRole)>,
 }
 
@@ -27,14 +27,24 @@ impl SsoStore {
     pub fn new(cache: TokenCache) -> Self {
         Self {
             cache,
-            endpoint: None,
+            endpoints: SsoEndpoints::default(),
             profiles: BTreeMap::new(),
         }
     }
 
-    /// Sends the Identity Center calls to `url` instead of the endpoint the SDK picks.
+    /// Sends both Identity Center services' calls to `url` instead of AWS's endpoints.
     pub fn with_endpoint(mut self, url: impl Into<String>) -> Self {
-        self.endpoint = Some(url.into());
+        let url = url.into();
+        self.endpoints = SsoEndpoints {
+            oidc: Some(url.clone()),
+            portal: Some(url),
+        };
+        self
+    }
+
+    /// Sends the Identity Center calls to `endpoints`.
+    pub fn with_endpoints(mut self, endpoints: SsoEndpoints) -> Self {
+        self.endpoints = endpoints;
         self
     }
 
@@ -100,16 +110,16 @@ impl CredentialProvider for SsoStore {
 
     async fn provide(&self, profile: &ProfileName) -> Result<Credentials, StoreError> {
         let (session, role) = self.entry(profile)?;
-        let client = SsoClient::with_endpoint(&session.region, self.endpoint.as_deref()).await;
-        let token = access_token(&client, &self.cache, session, None)
-            .await
-            .map_err(|e| store_error(profile, e))?;
-        client
-            .role_credentials(
-                &token.access_token,
-                role.account_id.as_str(),
-                &role.role_name,
-            )
+        let sso = SsoProfile {
+            session: session.clone(),
+            role: Some(role.clone()),
+        };
+        let sources = RoleSources {
+            tokens: &self.cache,
+            roles: None,
+            endpoints: &self.endpoints,
+        };
+        role_credentials(&sources, profile, &sso, std::time::SystemTime::now(), None)
             .await
             .map_err(|e| store_error(profile, e))
     }

@@ -24,24 +24,8 @@ use super::stores;
 use super::{block_on, doctor, sdk_config};
 use crate::cli::{EmitFormat, OutputFormat, ProvisionArgs, SetupArgs};
 use crate::context::Context;
-use crate::error::{CliError, ErrorKind, error_chain};
+use crate::error::{CliError, ErrorKind};
 use crate::output;
-
-fn provision_error(e: sagecred_provision::Error) -> CliError {
-    use sagecred_provision::Error as E;
-    let kind = match &e {
-        E::InvalidOption { .. } => ErrorKind::User,
-        E::NotManaged { .. } | E::TooManyKeys { .. } => ErrorKind::Config,
-        _ => ErrorKind::Aws,
-    };
-    let err = CliError::new(kind, error_chain(&e));
-    match &e {
-        E::NotManaged { .. } => {
-            err.with_hint("pass --adopt to take it over, or choose other names")
-        }
-        _ => err,
-    }
-}
 
 /// Prints progress on stderr, so that stdout keeps only the plan or JSON.
 fn progress(event: ProgressEvent) {
@@ -157,9 +141,9 @@ fn prepare(
     };
     let config = block_on(admin_config(ctx, region.as_str()))?;
     let identity =
-        block_on(caller_identity(&aws_sdk_sts::Client::new(&config)))?.map_err(provision_error)?;
+        block_on(caller_identity(&aws_sdk_sts::Client::new(&config)))?.map_err(CliError::from)?;
     let desired = DesiredState::new(&options, &identity.account, identity.partition)
-        .map_err(provision_error)?;
+        .map_err(CliError::from)?;
     Ok(Prepared {
         config,
         desired,
@@ -202,7 +186,7 @@ pub(super) fn run_provision(ctx: &Context, args: &ProvisionArgs) -> Result<(), C
             EmitFormat::Cloudformation => emit_cloudformation(&options),
             EmitFormat::Terraform => emit_terraform(&options),
         }
-        .map_err(provision_error)?;
+        .map_err(CliError::from)?;
         return output::print(&code);
     }
     let set = keys::load_profiles(ctx)?;
@@ -215,7 +199,7 @@ pub(super) fn run_provision(ctx: &Context, args: &ProvisionArgs) -> Result<(), C
     }
     let prepared = prepare(ctx, args, &set, true)?;
     let iam = aws_sdk_iam::Client::new(&prepared.config);
-    let plan = block_on(discover(&iam, &prepared.desired))?.map_err(provision_error)?;
+    let plan = block_on(discover(&iam, &prepared.desired))?.map_err(CliError::from)?;
     if !args.apply {
         print_plan(ctx, &plan, false)?;
         if !plan.is_noop() {
@@ -238,7 +222,7 @@ fn apply_plan(
     // What the profile used before, so that the SDK defaults file follows its own values.
     let previous = previous_sdk_values(ctx, args, &prepared.key_profile);
     let iam = aws_sdk_iam::Client::new(&prepared.config);
-    let outcome = block_on(apply(&iam, plan, &progress))?.map_err(provision_error)?;
+    let outcome = block_on(apply(&iam, plan, &progress))?.map_err(CliError::from)?;
     let role_arn = outcome
         .role_arn
         .as_ref()
@@ -264,7 +248,7 @@ fn apply_plan(
             VerifyRetry::default(),
             &progress,
         ))?
-        .map_err(provision_error)?;
+        .map_err(CliError::from)?;
         crate::output::note(&format!("verified: the new key signs in as {arn}"));
     }
     if !args.no_user {
@@ -322,7 +306,7 @@ pub(super) fn run_teardown(ctx: &Context, args: &ProvisionArgs) -> Result<(), Cl
     let set = keys::load_profiles(ctx)?;
     let prepared = prepare(ctx, args, &set, false)?;
     let iam = aws_sdk_iam::Client::new(&prepared.config);
-    let plan = block_on(teardown_plan(&iam, &prepared.desired))?.map_err(provision_error)?;
+    let plan = block_on(teardown_plan(&iam, &prepared.desired))?.map_err(CliError::from)?;
     if !args.apply {
         print_plan(ctx, &plan, false)?;
         if !plan.is_noop() {
@@ -330,7 +314,7 @@ pub(super) fn run_teardown(ctx: &Context, args: &ProvisionArgs) -> Result<(), Cl
         }
         return Ok(());
     }
-    block_on(teardown_apply(&iam, &plan, &progress))?.map_err(provision_error)?;
+    block_on(teardown_apply(&iam, &plan, &progress))?.map_err(CliError::from)?;
     print_plan(ctx, &plan, true)?;
     crate::output::note(&format!(
         "removed; the local profile `{}` now holds a deleted key: remove it with `sagecred remove {}`",
@@ -377,7 +361,7 @@ pub(super) fn run_setup(ctx: &Context, args: &SetupArgs) -> Result<(), CliError>
     let set = keys::load_profiles(ctx)?;
     let prepared = prepare(ctx, &p, &set, true)?;
     let iam = aws_sdk_iam::Client::new(&prepared.config);
-    let plan = block_on(discover(&iam, &prepared.desired))?.map_err(provision_error)?;
+    let plan = block_on(discover(&iam, &prepared.desired))?.map_err(CliError::from)?;
     crate::output::eprint_text(&plan.render_text());
     if !args.yes && !plan.is_noop() {
         let answer = ask("apply these changes?", "y/N")?;
@@ -482,7 +466,7 @@ fn setup_access_checks(
                 ));
         if create {
             block_on(create_bucket(&s3_client(&prepared.config), bucket, region))?
-                .map_err(provision_error)?;
+                .map_err(CliError::from)?;
             crate::output::note(&format!(
                 "created bucket `{bucket}` in {region}: public access blocked, default encryption (SSE-S3) on"
             ));

@@ -49,11 +49,7 @@ fn show(ctx: &Context) -> Result<(), CliError> {
     }
 }
 
-fn set(ctx: &Context, arn: &str, no_sdk_config: bool) -> Result<(), CliError> {
-    let arn: RoleArn = arn.trim().parse().map_err(|e| {
-        CliError::user(format!("{e}"))
-            .with_hint("copy the ARN from the IAM console or `aws iam get-role`")
-    })?;
+fn set(ctx: &Context, arn: &RoleArn, no_sdk_config: bool) -> Result<(), CliError> {
     // Parse both files first: a malformed file stops the command before any write.
     let current = ProfileSet::load(&ctx.files)?.profile(ctx.profile.as_str());
     if let Some(account) = current.as_ref().and_then(|p| p.get("aws_account_id"))
@@ -65,7 +61,7 @@ fn set(ctx: &Context, arn: &str, no_sdk_config: bool) -> Result<(), CliError> {
             ctx.profile
         ));
     }
-    write_role(ctx, &arn, None)?;
+    write_role(ctx, arn, None)?;
     crate::output::note(&format!("profile `{}` now uses {arn}", ctx.profile));
     if !no_sdk_config {
         let get = |key: &str| current.as_ref().and_then(|p| p.get(key).map(str::to_owned));

@@ -5,29 +5,21 @@ use std::io::{IsTerminal, Write};
 use std::time::{Duration, SystemTime};
 
 use sagecred_core::{
-    Credentials, DEFAULT_ROLE_NAME, ProfileName, RoleArn, SESSION_REFRESH_MARGIN, fresh_session,
-    remember_session,
+    AccountId, Credentials, DEFAULT_ROLE_NAME, ProfileName, RoleArn, SsoSessionName,
 };
 use sagecred_ini::{FileKind, ProfileSet, Section, SectionKey};
+pub(crate) use sagecred_sso::SsoProfile;
 use sagecred_sso::{
-    CachedToken, LoginEvent, LoginOptions, SsoClient, SsoError, SsoRole, SsoSession, TokenCache,
-    TokioPacer,
+    CachedToken, LoginEvent, LoginOptions, RoleSources, SsoClient, SsoError, SsoRole, SsoSession,
+    TokenCache, TokioPacer,
 };
 
 use super::block_on;
 use super::stores;
 use crate::cli::{LoginArgs, LogoutArgs, SsoConfigureArgs};
 use crate::context::Context;
-use crate::error::{CliError, ErrorKind};
+use crate::error::CliError;
 use crate::output;
-
-/// A profile's Identity Center settings.
-#[derive(Debug, Clone)]
-pub(crate) struct SsoProfile {
-    pub(crate) session: SsoSession,
-    /// The account and role; `None` for a profile that only names a session.
-    pub(crate) role: Option<SsoRole>,
-}
 
 /// The SSO settings of `profile`, or `None` when it does not sign in through SSO.
 pub(crate) fn sso_profile(
@@ -35,34 +27,17 @@ pub(crate) fn sso_profile(
     profile: &ProfileName,
     section: &Section,
 ) -> Result<Option<SsoProfile>, CliError> {
-    let config_error = |e: SsoError| {
-        CliError::config(format!("profile `{profile}`: {e}")).with_hint(format!(
-            "run `sagecred sso configure --profile {profile}` to set it up"
+    SsoProfile::from_settings(section, |name| set.sso_session(name)).map_err(|e| match &e {
+        SsoError::UnknownSession { session } => CliError::config(format!(
+            "profile `{profile}` names sso_session `{session}`, but the config file has no [sso-session {session}] section"
         ))
-    };
-    let session = if let Some(name) = section.get("sso_session") {
-        let Some(s) = set.sso_session(name) else {
-            return Err(CliError::config(format!(
-                "profile `{profile}` names sso_session `{name}`, but the config file has no [sso-session {name}] section"
-            ))
-            .with_hint(format!("run `sagecred sso configure --profile {profile} --sso-session {name}`")));
-        };
-        SsoSession::from_section(name, |k| s.get(k)).map_err(config_error)?
-    } else if let Some(url) = section.get("sso_start_url") {
-        let region = section.get("sso_region").ok_or_else(|| {
-            config_error(SsoError::Config(
-                "it has sso_start_url but no sso_region".into(),
-            ))
-        })?;
-        SsoSession::legacy(url, region)
-    } else {
-        return Ok(None);
-    };
-    let role = match (section.get("sso_account_id"), section.get("sso_role_name")) {
-        (Some(account), Some(role)) => Some(SsoRole::new(account, role).map_err(config_error)?),
-        _ => None,
-    };
-    Ok(Some(SsoProfile { session, role }))
+        .with_hint(format!(
+            "run `sagecred sso configure --profile {profile} --sso-session {session}`"
+        )),
+        _ => CliError::config(format!("profile `{profile}`: {e}")).with_hint(format!(
+            "run `sagecred sso configure --profile {profile}` to set it up"
+        )),
+    })
 }
 
 /// The profile's config section and, when it signs in through SSO, its SSO settings. The
@@ -90,33 +65,16 @@ fn token_cache(ctx: &Context) -> Result<TokenCache, CliError> {
     Ok(TokenCache::in_home(home))
 }
 
-/// Maps an SSO failure to the CLI's error, with `sagecred login` as the fix when only a
-/// new sign-in helps.
+/// Maps an SSO failure to the CLI's error (`From`), with `login_hint` as the fix when only
+/// a new sign-in helps.
 fn sso_error(e: SsoError, login_hint: &str) -> CliError {
-    match &e {
-        e if e.needs_login() => {
-            CliError::new(ErrorKind::Store, e.to_string()).with_hint(format!("run `{login_hint}`"))
-        }
-        SsoError::Config(_) => CliError::config(e.to_string()),
-        SsoError::NoAssignment { .. } => CliError::aws(e.to_string()).with_hint(
-            "list what you can reach with `sagecred sso configure --populate`, or ask your Identity Center administrator",
-        ),
-        SsoError::Cache { .. } => CliError::config(e.to_string()),
-        SsoError::Service {
-            operation,
-            network: true,
-            ..
-        } => {
-            let (service, var) = if operation.starts_with("sso-oidc:") {
-                ("SSO OIDC", "AWS_ENDPOINT_URL_SSO_OIDC")
-            } else {
-                ("SSO portal", "AWS_ENDPOINT_URL_SSO")
-            };
-            CliError::aws(e.to_string()).with_hint(format!(
-                "the {service} endpoint could not be reached; check the network, the session's sso_region, and {var} or AWS_ENDPOINT_URL if set"
-            ))
-        }
-        _ => CliError::aws(e.to_string()),
+    let needs_login =
+        e.needs_login() && !matches!(e, SsoError::DeviceCodeExpired | SsoError::AccessDenied);
+    let err = CliError::from(e);
+    if needs_login {
+        err.with_hint(format!("run `{login_hint}`"))
+    } else {
+        err
     }
 }
 
@@ -144,7 +102,8 @@ pub(crate) fn role_credentials(
     ))?
 }
 
-/// [`role_credentials`], for callers already inside the async runtime.
+/// [`role_credentials`], for callers already inside the async runtime: the library's one
+/// serving path ([`sagecred_sso::role_credentials`]), with the sign-in shown on stderr.
 pub(crate) async fn role_credentials_async(
     ctx: &Context,
     profile: &ProfileName,
@@ -152,28 +111,15 @@ pub(crate) async fn role_credentials_async(
     allow_login: bool,
     no_browser: bool,
 ) -> Result<Credentials, CliError> {
-    let Some(role) = &sso.role else {
-        return Err(CliError::config(format!(
-            "profile `{profile}` has no sso_account_id and sso_role_name"
-        ))
-        .with_hint(format!(
-            "run `sagecred sso configure --profile {profile}` to pick an account and role"
-        )));
-    };
-    let role_cache = stores::sso_role_cache(ctx);
-    if let Some(cached) = fresh_session(
-        role_cache.as_deref(),
-        profile,
-        SystemTime::now(),
-        SESSION_REFRESH_MARGIN,
-    ) {
-        tracing::debug!(%profile, "serving cached SSO role credentials");
-        return Ok(cached);
-    }
-    let cache = token_cache(ctx)?;
-    let hint = login_command(profile);
     crate::aws_error::check_endpoints(ctx)?;
-    let client = SsoClient::new(&sso.session.region).await;
+    let tokens = token_cache(ctx)?;
+    let roles = stores::sso_role_cache(ctx);
+    let endpoints = ctx.sso_endpoints();
+    let sources = RoleSources {
+        tokens: &tokens,
+        roles: roles.as_deref(),
+        endpoints: &endpoints,
+    };
     let mut ui = LoginUi::new(ctx, &sso.session, no_browser);
     let mut pacer = TokioPacer;
     let mut observer = |e: LoginEvent<'_>| ui.event(e);
@@ -181,44 +127,20 @@ pub(crate) async fn role_credentials_async(
         pacer: &mut pacer,
         observer: &mut observer,
     };
-    let fetched = async {
-        let token = sagecred_sso::access_token(
-            &client,
-            &cache,
-            &sso.session,
-            allow_login.then_some(&mut options),
-        )
-        .await?;
-        let got = client
-            .role_credentials(
-                &token.access_token,
-                role.account_id.as_str(),
-                &role.role_name,
-            )
-            .await;
-        match got {
-            // The portal no longer takes a token the cache still calls valid (a sign-out
-            // elsewhere): sign in again when allowed.
-            Err(SsoError::Unauthorized) if allow_login => {
-                let token =
-                    sagecred_sso::login_and_cache(&client, &cache, &sso.session, &mut options)
-                        .await?;
-                client
-                    .role_credentials(
-                        &token.access_token,
-                        role.account_id.as_str(),
-                        &role.role_name,
-                    )
-                    .await
-            }
-            other => other,
-        }
-    };
-    let creds = fetched.await.map_err(|e| sso_error(e, &hint))?;
-    if let Err(e) = remember_session(role_cache.as_deref(), profile, &creds) {
-        tracing::debug!(error = %e, "not caching SSO role credentials");
-    }
-    Ok(creds)
+    sagecred_sso::role_credentials(
+        &sources,
+        profile,
+        sso,
+        SystemTime::now(),
+        allow_login.then_some(&mut options),
+    )
+    .await
+    .map_err(|e| match e {
+        SsoError::NoRole { .. } => CliError::config(e.to_string()).with_hint(format!(
+            "run `sagecred sso configure --profile {profile}` to pick an account and role"
+        )),
+        e => sso_error(e, &login_command(profile)),
+    })
 }
 
 /// Shows a sign-in on stderr: the page and code, the browser, and the wait.
@@ -325,9 +247,9 @@ fn open_browser(browser: Option<&str>, url: &str) -> std::io::Result<()> {
 fn chosen_session(
     ctx: &Context,
     set: &ProfileSet,
-    sso_session: Option<&str>,
+    sso_session: Option<&SsoSessionName>,
 ) -> Result<SsoSession, CliError> {
-    if let Some(name) = sso_session {
+    if let Some(name) = sso_session.map(SsoSessionName::as_str) {
         let section = set.sso_session(name).ok_or_else(|| {
             CliError::config(format!(
                 "the config file has no [sso-session {name}] section"
@@ -353,20 +275,13 @@ fn chosen_session(
 /// `sagecred login`: a new device sign-in for the session, cached for every tool.
 pub(super) fn run_login(ctx: &Context, args: &LoginArgs) -> Result<(), CliError> {
     let set = ProfileSet::load_config_only(&ctx.files)?;
-    let session = chosen_session(ctx, &set, args.sso_session.as_deref())?;
+    let session = chosen_session(ctx, &set, args.sso_session.as_ref())?;
     let token = login(ctx, &session, args.no_browser)?;
     report_login(ctx, &session, &token)
 }
 
 fn login(ctx: &Context, session: &SsoSession, no_browser: bool) -> Result<CachedToken, CliError> {
-    sign_in(ctx, session, no_browser, true)?.map_err(|e| match e {
-        SsoError::DeviceCodeExpired => CliError::user(e.to_string())
-            .with_hint("run `sagecred login` again and confirm the code within its time limit"),
-        SsoError::AccessDenied => CliError::user(e.to_string()).with_hint(
-            "the request was denied in the browser, or your user may not sign in to this portal",
-        ),
-        other => sso_error(other, "sagecred login"),
-    })
+    sign_in(ctx, session, no_browser, true)?.map_err(|e| sso_error(e, "sagecred login"))
 }
 
 /// A token from a new sign-in (`fresh`), or from the cache (refreshed, or signed in anew,
@@ -379,7 +294,7 @@ fn sign_in(
 ) -> Result<Result<CachedToken, SsoError>, CliError> {
     let cache = token_cache(ctx)?;
     block_on(async {
-        let client = SsoClient::new(&session.region).await;
+        let client = SsoClient::with_endpoints(&session.region, &ctx.sso_endpoints()).await;
         let mut ui = LoginUi::new(ctx, session, no_browser);
         let mut pacer = TokioPacer;
         let mut observer = |e: LoginEvent<'_>| ui.event(e);
@@ -423,44 +338,36 @@ fn report_login(ctx: &Context, session: &SsoSession, token: &CachedToken) -> Res
 pub(super) fn run_logout(ctx: &Context, args: &LogoutArgs) -> Result<(), CliError> {
     let set = ProfileSet::load_config_only(&ctx.files)?;
     let sessions = if args.all {
-        all_sessions(&set)
+        sagecred_sso::all_sessions(&set)
     } else {
-        vec![chosen_session(ctx, &set, args.sso_session.as_deref())?]
+        vec![chosen_session(ctx, &set, args.sso_session.as_ref())?]
     };
-    let cache = token_cache(ctx)?;
-    let role_cache = stores::sso_role_cache(ctx);
+    let tokens = token_cache(ctx)?;
+    let roles = stores::sso_role_cache(ctx);
+    let profiles = sagecred_sso::sso_profiles(&set);
+    let endpoints = ctx.sso_endpoints();
     let mut results = Vec::new();
     for session in &sessions {
-        let token = cache.load(session).ok().flatten();
-        let mut ended = false;
-        if let Some(token) = &token
-            && !token.remaining(SystemTime::now()).is_zero()
-        {
-            ended = block_on(async {
-                let client = SsoClient::new(&session.region).await;
-                client.logout(&token.access_token).await
-            })?
-            .inspect_err(|e| tracing::debug!(error = %e, "portal sign-out failed"))
-            .is_ok();
-        }
-        let removed = cache
-            .remove(session)
-            .map_err(|e| sso_error(e, "sagecred logout"))?;
-        let mut cleared = Vec::new();
-        for name in set.profile_names() {
-            let Ok(profile) = name.parse::<ProfileName>() else {
-                continue;
-            };
-            let section = set.profile(&name).unwrap_or_default();
-            if let Ok(Some(p)) = sso_profile(&set, &profile, &section)
-                && p.session == *session
-                && let Some(store) = &role_cache
-                && store.delete_session(&profile).unwrap_or(false)
-            {
-                cleared.push(name);
-            }
-        }
-        results.push((session.display_name().to_owned(), removed, ended, cleared));
+        let done = block_on(sagecred_sso::sign_out(
+            &tokens,
+            roles.as_deref(),
+            &endpoints,
+            session,
+            &profiles,
+            SystemTime::now(),
+        ))?
+        .map_err(|e| sso_error(e, "sagecred logout"))?;
+        let cleared: Vec<String> = done
+            .role_credentials_deleted
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        results.push((
+            session.display_name().to_owned(),
+            done.token_deleted,
+            done.portal_session_ended,
+            cleared,
+        ));
     }
     if ctx.output == crate::cli::OutputFormat::Json {
         let list: Vec<_> = results
@@ -498,47 +405,6 @@ pub(super) fn run_logout(ctx: &Context, args: &LogoutArgs) -> Result<(), CliErro
     output::print(&text)
 }
 
-/// Every session the config file defines, plus legacy start URLs of profiles.
-fn all_sessions(set: &ProfileSet) -> Vec<SsoSession> {
-    let mut out: Vec<SsoSession> = Vec::new();
-    for name in set.profile_names() {
-        let Ok(profile) = name.parse::<ProfileName>() else {
-            continue;
-        };
-        let section = set.profile(&name).unwrap_or_default();
-        if let Ok(Some(p)) = sso_profile(set, &profile, &section)
-            && !out.contains(&p.session)
-        {
-            out.push(p.session);
-        }
-    }
-    for name in set.config().sso_session_names() {
-        if let Some(section) = set.sso_session(&name)
-            && let Ok(s) = SsoSession::from_section(&name, |k| section.get(k))
-            && !out.contains(&s)
-        {
-            out.push(s);
-        }
-    }
-    out
-}
-
-/// The default name of a populated profile: `{role}-{account}`, as `aws configure sso`
-/// suggests.
-fn populated_name(role: &str, account: &str) -> Option<ProfileName> {
-    let name: String = format!("{role}-{account}")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "_-.".contains(c) {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    name.parse().ok()
-}
-
 /// `sagecred sso configure`: writes the `[sso-session]` section and one profile (or, with
 /// `--populate`, one profile per account and role).
 pub(super) fn run_configure(ctx: &Context, args: &SsoConfigureArgs) -> Result<(), CliError> {
@@ -548,7 +414,8 @@ pub(super) fn run_configure(ctx: &Context, args: &SsoConfigureArgs) -> Result<()
     let current = set.profile(profile.as_str()).unwrap_or_default();
 
     // The session: flags, else what the config already says, else prompts.
-    let session_name = match &args.sso_session {
+    // A name from the flag was parsed by clap; one from the file or a prompt is parsed here.
+    let session_name: SsoSessionName = match &args.sso_session {
         Some(name) => name.clone(),
         None => match current.get("sso_session") {
             Some(name) => name.to_owned(),
@@ -558,17 +425,11 @@ pub(super) fn run_configure(ctx: &Context, args: &SsoConfigureArgs) -> Result<()
                 Some("sagecred"),
                 "--sso-session",
             )?,
-        },
+        }
+        .parse()
+        .map_err(|e: sagecred_core::ValidationError| CliError::user(e.to_string()))?,
     };
-    if session_name.is_empty()
-        || session_name
-            .chars()
-            .any(|c| c.is_whitespace() || "[]#;".contains(c))
-    {
-        return Err(CliError::user(format!(
-            "`{session_name}` cannot be an sso-session name: use letters, digits and `-_.`"
-        )));
-    }
+    let session_name = session_name.as_str().to_owned();
     let existing = set.sso_session(&session_name).unwrap_or_default();
     let start_url = match &args.start_url {
         Some(u) => u.clone(),
@@ -627,19 +488,27 @@ pub(super) fn run_configure(ctx: &Context, args: &SsoConfigureArgs) -> Result<()
     // Which profiles to write: every assignment, or the one chosen.
     let picks: Vec<(ProfileName, String, String)> = if args.populate {
         let token = token(ctx, &session, args.no_browser)?;
-        let assignments = assignments(&session, &token)?;
+        let assignments = assignments(ctx, &session, &token)?;
         assignments
             .into_iter()
             .filter_map(|(account, role)| {
-                populated_name(&role, &account).map(|name| (name, account, role))
+                sagecred_sso::populated_profile_name(&role, &account)
+                    .map(|name| (name, account, role))
             })
             .collect()
     } else {
         let (account, role) = match (&args.account_id, &args.role_name) {
-            (Some(a), Some(r)) => (a.clone(), r.clone()),
+            (Some(a), Some(r)) => (a.to_string(), r.clone()),
             (a, r) => {
                 let token = token(ctx, &session, args.no_browser)?;
-                pick_assignment(&session, &token, a.as_deref(), r.as_deref(), interactive)?
+                pick_assignment(
+                    ctx,
+                    &session,
+                    &token,
+                    a.as_ref().map(AccountId::as_str),
+                    r.as_deref(),
+                    interactive,
+                )?
             }
         };
         vec![(profile.clone(), account, role)]
@@ -649,7 +518,7 @@ pub(super) fn run_configure(ctx: &Context, args: &SsoConfigureArgs) -> Result<()
     for (name, account, role) in &picks {
         let sso_role = SsoRole::new(account, role).map_err(|e| CliError::user(e.to_string()))?;
         let role_arn = match (&args.role, picks.len()) {
-            (Some(arn), 1) => arn.clone(),
+            (Some(arn), 1) => arn.to_string(),
             _ => RoleArn::new(
                 sagecred_core::Partition::of_region(
                     &region
@@ -662,9 +531,6 @@ pub(super) fn run_configure(ctx: &Context, args: &SsoConfigureArgs) -> Result<()
             .map_err(|e| CliError::internal(e.to_string()))?
             .to_string(),
         };
-        role_arn
-            .parse::<RoleArn>()
-            .map_err(|e| CliError::user(format!("--role: {e}")))?;
         let key = SectionKey::Profile(name.as_str().to_owned());
         sagecred_ini::edit(&ctx.files.config, FileKind::Config, |doc| {
             doc.set(&key, "sso_session", &session_name);
@@ -731,36 +597,27 @@ fn token(ctx: &Context, session: &SsoSession, no_browser: bool) -> Result<Cached
 
 /// Every (account id, role name) the token can reach, sorted.
 fn assignments(
+    ctx: &Context,
     session: &SsoSession,
     token: &CachedToken,
 ) -> Result<Vec<(String, String)>, CliError> {
-    let mut out = block_on(async {
-        let client = SsoClient::new(&session.region).await;
-        let mut out = Vec::new();
-        for account in client.accounts(&token.access_token).await? {
-            for role in client
-                .account_roles(&token.access_token, &account.account_id)
-                .await?
-            {
-                out.push((account.account_id.clone(), role));
-            }
-        }
-        Ok::<_, SsoError>(out)
+    block_on(async {
+        let client = SsoClient::with_endpoints(&session.region, &ctx.sso_endpoints()).await;
+        sagecred_sso::assignments(&client, &token.access_token).await
     })?
-    .map_err(|e| sso_error(e, "sagecred login"))?;
-    out.sort();
-    Ok(out)
+    .map_err(|e| sso_error(e, "sagecred login"))
 }
 
 /// Picks the account and role: the flags, the only choice, or a numbered menu.
 fn pick_assignment(
+    ctx: &Context,
     session: &SsoSession,
     token: &CachedToken,
     account: Option<&str>,
     role: Option<&str>,
     interactive: bool,
 ) -> Result<(String, String), CliError> {
-    let all = assignments(session, token)?;
+    let all = assignments(ctx, session, token)?;
     let matching: Vec<&(String, String)> = all
         .iter()
         .filter(|(a, r)| account.is_none_or(|x| x == a) && role.is_none_or(|x| x == r))

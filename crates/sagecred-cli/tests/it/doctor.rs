@@ -734,3 +734,49 @@ fn without_rights_under_auth_enforcement_the_access_checks_say_access_denied() {
         "aws iam attach-user-policy --user-name no-sagemaker --policy-arn arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"
     );
 }
+
+#[test]
+fn a_role_sagemaker_cannot_assume_gets_the_trust_policy_provision_installs() {
+    let s = provisioned("doc-trust");
+    let ec2 = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    s.aws(&[
+        "iam",
+        "update-assume-role-policy",
+        "--role-name",
+        &s.role,
+        "--policy-document",
+        ec2,
+    ]);
+    let (_, v) = s.doctor(&[]);
+    let c = check(&v, "role-trust");
+    assert_eq!(c["status"], "fail", "{v:#}");
+    let fix = c["fix"].as_str().unwrap();
+    assert!(
+        fix.starts_with(&format!(
+            "aws iam update-assume-role-policy --role-name {} --policy-document '",
+            s.role
+        )),
+        "{fix}"
+    );
+    // The same confused-deputy guard `provision` puts on the role.
+    assert!(
+        fix.contains(r#""Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"}}"#),
+        "{fix}"
+    );
+    // Running the fix makes the check pass again.
+    let document = fix
+        .split_once("--policy-document '")
+        .unwrap()
+        .1
+        .trim_end_matches('\'');
+    s.aws(&[
+        "iam",
+        "update-assume-role-policy",
+        "--role-name",
+        &s.role,
+        "--policy-document",
+        document,
+    ]);
+    let (_, v) = s.doctor(&[]);
+    assert_eq!(check(&v, "role-trust")["status"], "pass", "{v:#}");
+}

@@ -578,3 +578,39 @@ fn doctor_tells_an_sso_profile_without_a_token_to_sign_in_with_sagecred() {
     );
     assert!(!stdout(&out).contains("aws sso login"), "{}", stdout(&out));
 }
+
+#[test]
+fn each_identity_center_service_goes_to_its_own_endpoint_variable() {
+    let t = Sso::new();
+    // Nothing listens on the discard port: a call that went there would fail.
+    let dead = "http://127.0.0.1:9";
+    let with = |cmd: &mut Command, oidc: Option<&str>, portal: Option<&str>| {
+        cmd.env("AWS_ENDPOINT_URL", dead);
+        if let Some(url) = oidc {
+            cmd.env("AWS_ENDPOINT_URL_SSO_OIDC", url);
+        }
+        if let Some(url) = portal {
+            cmd.env("AWS_ENDPOINT_URL_SSO", url);
+        }
+    };
+    let url = t.emulator.url().to_owned();
+
+    // The sign-in is SSO OIDC only: its own variable wins over the dead global one.
+    let mut login = t.env.cmd();
+    login.args(["login", "--profile", &t.profile, "--no-browser"]);
+    with(&mut login, Some(&url), None);
+    let out = login.output().unwrap();
+    assert_success(&out);
+
+    // Role credentials come from the portal: without its variable they go to the dead
+    // global endpoint and fail; with it they are served.
+    let mut cp = t.credential_process(&[]);
+    with(&mut cp, Some(&url), None);
+    let out = cp.output().unwrap();
+    assert!(!out.status.success(), "{}", stdout(&out));
+    let mut cp = t.credential_process(&[]);
+    with(&mut cp, None, Some(&url));
+    let out = cp.output().unwrap();
+    assert_success(&out);
+    assert_eq!(process_json(&out)["Version"], 1);
+}

@@ -29,7 +29,10 @@ async fn untagged_resources_are_adopted_only_when_asked_and_never_torn_down() {
         matches!(&err, Error::NotManaged { kind: ResourceKind::Role, name } if name == &opts.role_name),
         "{err:?}"
     );
-    assert!(err.to_string().contains("--adopt"), "{err}");
+    assert!(
+        err.to_string().contains("not tagged managed-by=sagecred"),
+        "{err}"
+    );
 
     // Teardown leaves the untagged role alone.
     let down = teardown_plan(&moto.iam, &desired).await.unwrap();
@@ -130,7 +133,7 @@ async fn a_third_key_is_refused_with_the_existing_keys_named() {
         assert!(!message.contains(id.as_str()), "unmasked id in {message}");
         assert!(message.contains(&id[id.len() - 4..]), "{message}");
     }
-    assert!(message.contains("delete or deactivate one"), "{message}");
+    assert!(message.contains("already has 2 access keys"), "{message}");
 
     // Holding one of the two keys is fine: nothing to create.
     let held = moto.desired(&ProvisionOptions {
