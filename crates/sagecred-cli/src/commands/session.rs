@@ -64,6 +64,12 @@ pub(crate) fn credentials(
     serve: Serve,
 ) -> Result<Credentials, CliError> {
     let name = &profile.name;
+    tracing::debug!(
+        profile = %name,
+        source = profile.source.label(),
+        want = ?serve.want,
+        "serving credentials"
+    );
     match &profile.source {
         CredentialSource::File | CredentialSource::Store(_) => {
             let kind = profile.source.key_store().unwrap_or(StoreKind::File);
