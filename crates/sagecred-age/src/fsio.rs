@@ -6,7 +6,7 @@
 //! killed writer may leave behind holds ciphertext only, and the rename that publishes a
 //! record is atomic: a reader sees the old record or the new one, never half of either.
 
-use std::fs::{self, File};
+use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -181,7 +181,7 @@ fn ini_error(e: sagecred_ini::IniError) -> FsError {
 #[cfg(unix)]
 fn sync_parent(path: &Path) {
     if let Some(dir) = path.parent() {
-        let _ = File::open(dir).and_then(|d| d.sync_all());
+        let _ = fs::File::open(dir).and_then(|d| d.sync_all());
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
@@ -156,8 +156,10 @@ pub(crate) fn child_command(wrapper: &[&str], case: &str, env: &[(&str, &str)]) 
     cmd
 }
 
-/// The lines the child reported, without their `sagecred-child: ` prefix.
-pub(crate) fn child_lines(output: &Output) -> Vec<String> {
+/// The lines the child reported, without their `sagecred-child: ` prefix. Only the
+/// session-keyring tests, which are Linux's, read them.
+#[cfg(target_os = "linux")]
+pub(crate) fn child_lines(output: &std::process::Output) -> Vec<String> {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let lines: Vec<String> = stdout
         .lines()
