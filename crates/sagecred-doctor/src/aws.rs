@@ -743,7 +743,7 @@ mod tests {
         );
         let c = identity_failure(
             &f("ExpiredToken"),
-            "ASIAXXXXXXXXXXXXXXXX",
+            "ASIAXXXXXXXXEXAMPLE0",
             &sso(),
             &profile(),
         );

@@ -32,7 +32,7 @@ fn token_profile() -> TestEnv {
 fn stale_vars() -> Vec<(&'static str, &'static str)> {
     let mut vars: Vec<(&str, &str)> = foreign_names().map(|n| (n, STALE)).collect();
     vars.extend([
-        ("AWS_ACCESS_KEY_ID", "AKIASTALESTALESTALE1"),
+        ("AWS_ACCESS_KEY_ID", "AKIASTALEEXAMPLE0001"),
         ("AWS_SECRET_ACCESS_KEY", STALE),
         ("AWS_SESSION_TOKEN", STALE),
         ("AWS_PROFILE", "t"),

@@ -14,7 +14,7 @@ use sagecred_ini::{
 /// A secret-shaped canary; no message of the crate holds `CANARY`.
 const SECRET: &str = "wJalrCANARYsecret/K7MDENG/bPxRfiCYzz9";
 /// A key-id-shaped canary.
-const KEY_ID: &str = "AKIACANARY0KEYID0123";
+const KEY_ID: &str = "AKIACANARYEXAMPLE123";
 /// A token-shaped canary that ends in `=`, so that it reads as a property name.
 const TOKEN: &str = "FwoGZXIvYXdzCANARYtoken0123456789abcdef=";
 
